@@ -1,0 +1,78 @@
+"""Small factories: plain functions with keyword arguments and sensible defaults."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from itertools import count
+
+from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image
+
+from comics.models import Chapter, Character, Comic, Series, Tag
+
+_seq = count(1)
+
+
+def default_series() -> Series:
+    return Series.objects.get(is_default=True)
+
+
+def png_bytes(width: int = 64, height: int = 48, color=(200, 40, 40), fmt: str = "PNG", **save_kwargs) -> bytes:
+    buffer = io.BytesIO()
+    mode = "RGBA" if fmt in {"PNG", "WEBP"} else "RGB"
+    Image.new(mode, (width, height), color).save(buffer, fmt, **save_kwargs)
+    return buffer.getvalue()
+
+
+def chapter(*, series: Series | None = None, title: str | None = None, position: int | None = None, **kw) -> Chapter:
+    n = next(_seq)
+    title = title or f"Chapter {n}"
+    return Chapter.objects.create(
+        series=series or default_series(),
+        title=title,
+        slug=kw.pop("slug", slugify(title) or f"chapter-{n}"),
+        position=n if position is None else position,
+        **kw,
+    )
+
+
+def tag(name: str | None = None) -> Tag:
+    name = name or f"tag {next(_seq)}"
+    return Tag.objects.create(name=name, slug=slugify(name))
+
+
+def character(name: str | None = None, **kw) -> Character:
+    name = name or f"Character {next(_seq)}"
+    return Character.objects.create(name=name, slug=slugify(name), **kw)
+
+
+def comic(
+    *,
+    number: int | None = None,
+    title: str | None = None,
+    series: Series | None = None,
+    status: str = Comic.Status.PUBLISHED,
+    publish_at=None,
+    **kw,
+) -> Comic:
+    number = number if number is not None else next(_seq)
+    title = title or f"Comic {number}"
+    return Comic.objects.create(
+        series=series or default_series(),
+        number=number,
+        title=title,
+        slug=kw.pop("slug", slugify(title) or "comic"),
+        status=status,
+        publish_at=publish_at or timezone.now() - timedelta(days=1),
+        **kw,
+    )
+
+
+def scheduled_comic(**kw) -> Comic:
+    return comic(publish_at=timezone.now() + timedelta(days=3), **kw)
+
+
+def draft_comic(**kw) -> Comic:
+    return comic(status=Comic.Status.DRAFT, **kw)
