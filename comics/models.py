@@ -149,6 +149,8 @@ class Comic(models.Model):
     # Where an imported comic came from ("xkcd:614"); a re-import matches on it.
     source_id = models.CharField(max_length=200, blank=True, editable=False)
     source_url = models.CharField(max_length=1000, blank=True, editable=False)
+    # Digest of the imported record: a re-import with the same digest leaves the comic unchanged.
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
     # Raw extras from an import (xkcd's extra_parts): kept, never rendered.
     extra = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -216,6 +218,7 @@ class ComicImage(models.Model):
     variants = models.JSONField(default=dict, blank=True)
     # Where the image lives when it is not at hand (an import whose file was missing).
     source_url = models.CharField(max_length=1000, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["comic", "position", "id"]
@@ -226,6 +229,30 @@ class ComicImage(models.Model):
     @property
     def is_missing(self) -> bool:
         return not self.file
+
+    def variant_path(self, key: str) -> str | None:
+        """The storage path behind a variant key, or None.
+
+        Keys: "original.<ext>"; "w<width>.webp" / "w<width>.<ext>" for srcset widths;
+        "thumb.webp" / "thumb.<ext>" for the still thumbnail. `<ext>` is the file's own extension.
+        """
+        stem, _, ext = key.partition(".")
+        if stem == "original":
+            return self.file.name or None
+        if stem == "thumb":
+            entry = self.variants.get("thumb")
+        else:
+            entry = next((v for v in self.variants.get("widths", []) if f"w{v['w']}" == stem), None)
+        if not entry:
+            return None
+        path = entry["webp"] if ext == "webp" else entry["orig"]
+        return path if path.endswith(f".{ext}") else None
+
+    def url(self, key: str | None = None) -> str:
+        """The reader-facing address of a variant (default: the original)."""
+        if key is None:
+            key = "original" + PurePosixPath(self.file.name).suffix
+        return reverse("comics:image", kwargs={"pk": self.pk, "key": key})
 
     @property
     def mime_type(self) -> str:
