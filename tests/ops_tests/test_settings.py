@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -117,3 +118,11 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_env_example_lists_every_variable_settings_reads():
+    source = (settings.BASE_DIR / "taleas" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:_bool|_list)?\("([A-Z_]+)"', source))
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read - listed == set()
