@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image
 
-from comics.models import Chapter, Character, Comic, Series, Tag
+from comics.models import Chapter, Character, Comic, ComicImage, Series, Tag
+from comics.services import comic_image_add
 
 _seq = count(1)
 
@@ -76,3 +77,22 @@ def scheduled_comic(**kw) -> Comic:
 
 def draft_comic(**kw) -> Comic:
     return comic(status=Comic.Status.DRAFT, **kw)
+
+
+def image(*, comic: Comic, width: int = 640, height: int = 480, fmt: str = "PNG", **kw) -> ComicImage:
+    """A real image drawn with Pillow, added through the upload service (variants and all).
+
+    kw: `color`, `filename`, `position`; anything else goes to Pillow's save().
+    """
+    color = kw.pop("color", (200, 40, 40))
+    filename = kw.pop("filename", f"page.{fmt.lower()}")
+    position = kw.pop("position", None)
+    data = png_bytes(width, height, color, fmt, **kw)
+    return comic_image_add(comic=comic, fileobj=io.BytesIO(data), filename=filename, position=position)
+
+
+def comic_with_image(*, width: int = 640, height: int = 480, fmt: str = "PNG", **kw) -> Comic:
+    """A comic (kw as for `comic`) with one image."""
+    c = comic(**kw)
+    image(comic=c, width=width, height=height, fmt=fmt)
+    return c
