@@ -29,6 +29,9 @@ def comic_image_add(*, comic: Comic, fileobj: IO[bytes], filename: str, position
     the default storage, then saves a ComicImage row. If the row cannot be saved, the files are
     removed again. Raises ValidationError, with a message for the author, when the file is not a
     usable PNG, JPEG, GIF or WebP image.
+
+    `sha256` is the digest of the bytes as uploaded (what an import compares to skip a known image);
+    they are the stored original's bytes too, except for a photo re-encoded to apply its EXIF rotation.
     """
     fileobj.seek(0)
     data = fileobj.read()
@@ -47,7 +50,7 @@ def comic_image_add(*, comic: Comic, fileobj: IO[bytes], filename: str, position
         format=info.format,
         size=len(original),
         is_animated=info.is_animated,
-        sha256=images.sha256(original),
+        sha256=images.sha256(data),
     )
     image.file.save(f"original.{info.extension}", ContentFile(original), save=False)
     storage = image.file.storage

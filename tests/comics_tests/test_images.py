@@ -190,6 +190,7 @@ def test_exif_orientation_is_applied_to_the_stored_image_and_its_size():
     w480 = stored(image.variant_path("w480.webp"))
     assert w480.size == (480, 800)
     assert image.size == default_storage.size(image.file.name)
+    assert image.sha256 == hashlib.sha256(buffer.getvalue()).hexdigest()  # as uploaded
 
 
 def test_widths_and_thumbnail_are_stored_beside_the_original_in_webp_and_the_original_format():
