@@ -1,0 +1,378 @@
+"""`manage.py import_archive` on the real archives in shared/data, and on small files made here."""
+
+import io
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from comics.importers import natural_key, xkcd_title
+from comics.models import Character, Comic, ComicImage, Series
+from tests import factories
+
+DATA = Path(settings.BASE_DIR).parent / "shared" / "data"
+XKCD = DATA / "xkcd" / "comics.jsonl"
+XKCD_IMAGES = DATA / "xkcd" / "images"
+MIMI = DATA / "mimi_and_eunice"
+
+
+def run_import(*args, **options) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_archive", *[str(a) for a in args], stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def xkcd_lines(count: int) -> list[str]:
+    with open(XKCD, encoding="utf-8") as lines:
+        return [next(lines) for _ in range(count)]
+
+
+def write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("".join(line if line.endswith("\n") else line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def xkcd_archive(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The whole xkcd archive imported once for this module, into its own series; removed afterwards."""
+    with django_db_blocker.unblock():
+        series = Series.objects.create(title="xkcd", slug="xkcd")
+        with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+            out, err = run_import(XKCD, format="xkcd", images=XKCD_IMAGES, series="xkcd")
+    yield {"series": series, "out": out, "err": err}
+    with django_db_blocker.unblock():
+        Comic.objects.filter(series=series).delete()
+        series.delete()
+
+
+@pytest.fixture(scope="module")
+def mimi_archive(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock():
+        series = Series.objects.create(title="Mimi and Eunice", slug="mimi-and-eunice")
+        with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+            out, err = run_import(MIMI, format="mimi", series="mimi-and-eunice")
+    yield {"series": series, "out": out, "err": err}
+    with django_db_blocker.unblock():
+        Comic.objects.filter(series=series).delete()
+        series.delete()
+        Character.objects.exclude(code="").delete()
+
+
+def xkcd(number: int) -> Comic:
+    return Comic.objects.get(series__slug="xkcd", number=number)
+
+
+# --- The full xkcd archive ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_full_xkcd_import_creates_every_comic_and_leaves_the_gaps(xkcd_archive):
+    assert xkcd_archive["out"].strip() == (
+        "created 3279, updated 0, unchanged 0, failed 0 (images stored 167, missing 3112)"
+    )
+    assert xkcd_archive["err"] == ""
+    numbers = set(Comic.objects.filter(series=xkcd_archive["series"]).values_list("number", flat=True))
+    assert len(numbers) == 3279
+    assert min(numbers) == 1 and max(numbers) == 3282
+    assert {404, 1608, 1663}.isdisjoint(numbers)
+
+
+@pytest.mark.django_db
+def test_comics_without_an_image_at_hand_keep_its_source_url_and_are_flagged_missing(xkcd_archive):
+    images = ComicImage.objects.filter(comic__series=xkcd_archive["series"])
+    assert images.count() == 3279
+    assert images.exclude(file="").count() == 167
+    missing = images.filter(file="")
+    assert missing.count() == 3112
+    assert not missing.filter(source_url="").exists()
+    barrel, thousand = xkcd(1).images.get(), xkcd(1000).images.get()
+    assert not barrel.is_missing and barrel.width and barrel.sha256
+    assert thousand.is_missing and thousand.source_url == "https://imgs.xkcd.com/comics/1000_comics.png"
+
+
+@pytest.mark.django_db
+def test_titles_and_alt_text_have_their_entities_decoded_once(xkcd_archive):
+    assert xkcd(259).title == "Clichéd Exchanges"
+    assert xkcd(259).alt_text == "It's like they say, you gotta fight fire with clichés."
+    assert xkcd(3015).title == "D&D Combinatorics"  # safe_title says "D Combinatorics"
+    assert xkcd(3142).title == "<City>-Style Pizza"  # not a tag; safe_title says "-Style Pizza"
+    assert xkcd(472).title == "House of Pancakes"  # the <span style=...> around "House" is stripped
+    assert xkcd(1144).alt_text == "<A>: Like </a>this.\xa0"
+
+
+def test_an_already_decoded_entity_is_not_decoded_twice():
+    assert xkcd_title("Tom &amp;amp; Jerry") == "Tom &amp; Jerry"
+
+
+@pytest.mark.django_db
+def test_text_is_kept_as_given_including_next_line_characters(xkcd_archive):
+    source = {r["num"]: r for r in map(json.loads, open(XKCD, encoding="utf-8")) if r["num"] in (792, 1126, 472)}
+    assert xkcd(792).transcript == source[792]["transcript"]
+    assert "\x85" in xkcd(1126).transcript
+    assert xkcd(472).note == source[472]["news"]  # HTML, rendered through the note's sanitiser
+    assert xkcd(472).link == "https://www.amazon.com/House-Leaves-Mark-Z-Danielewski/dp/0375703764"
+
+
+@pytest.mark.django_db
+def test_imported_comics_are_published_at_midnight_on_their_date_with_their_source(xkcd_archive):
+    first = xkcd(1)
+    assert first.publish_at == datetime(2006, 1, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    assert Comic.objects.published().filter(series=xkcd_archive["series"]).count() == 3279
+    assert (first.source_id, first.source_url, first.slug) == ("xkcd:1", "https://xkcd.com/1/", "barrel-part-1")
+    assert sorted(xkcd(826).extra["extra_parts"]) == ["headerextra", "imgAttr", "post", "pre"]
+    assert xkcd(1).extra == {}
+
+
+@pytest.mark.django_db
+def test_a_rerun_creates_nothing_and_reports_everything_unchanged(xkcd_archive, django_assert_max_num_queries):
+    with django_assert_max_num_queries(3):
+        out, err = run_import(XKCD, format="xkcd", images=XKCD_IMAGES, series="xkcd")
+    assert out.strip() == "created 0, updated 0, unchanged 3279, failed 0 (images stored 0, missing 0)"
+    assert Comic.objects.filter(series=xkcd_archive["series"]).count() == 3279
+    assert ComicImage.objects.filter(comic__series=xkcd_archive["series"]).count() == 3279
+
+
+# --- Changes, bad lines and --strict, on small files -----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_changed_record_is_updated_and_its_unchanged_image_is_kept(series, tmp_path):
+    lines = xkcd_lines(5)
+    source = write_lines(tmp_path / "comics.jsonl", lines)
+    run_import(source, format="xkcd", images=XKCD_IMAGES)
+    image = Comic.objects.filter(series=series).get(number=3).images.get()
+
+    record = json.loads(lines[2])
+    record["title"] = "Island (finished)"
+    lines[2] = json.dumps(record)
+    write_lines(source, lines)
+    out, _ = run_import(source, format="xkcd", images=XKCD_IMAGES)
+
+    assert out.startswith("created 0, updated 1, unchanged 4, failed 0")
+    comic = Comic.objects.filter(series=series).get(number=3)
+    assert (comic.title, comic.slug) == ("Island (finished)", "island-finished")
+    assert list(comic.images.all()) == [image]
+
+
+@pytest.mark.django_db
+def test_a_changed_image_replaces_the_old_one(series, tmp_path, django_capture_on_commit_callbacks):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(3))
+    images = tmp_path / "images"
+    images.mkdir()
+    shutil.copy(XKCD_IMAGES / "2.jpg", images / "2.jpg")
+    run_import(source, format="xkcd", images=images)
+    old = Comic.objects.filter(series=series).get(number=2).images.get()
+
+    (images / "2.jpg").write_bytes(factories.png_bytes(300, 200, fmt="JPEG"))
+    with django_capture_on_commit_callbacks(execute=True):
+        out, _ = run_import(source, format="xkcd", images=images)
+
+    assert out.startswith("created 0, updated 1, unchanged 2, failed 0 (images stored 1")
+    new = Comic.objects.filter(series=series).get(number=2).images.get()
+    assert new.pk != old.pk and (new.width, new.height) == (300, 200)
+    assert not (Path(settings.MEDIA_ROOT) / old.file.name).exists()
+
+
+@pytest.mark.django_db
+def test_a_missing_image_is_filled_in_when_a_later_run_has_the_file(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(2))
+    run_import(source, format="xkcd")
+    assert Comic.objects.filter(series=series).get(number=1).images.get().is_missing
+
+    out, _ = run_import(source, format="xkcd", images=XKCD_IMAGES)
+
+    assert out.strip() == "created 0, updated 2, unchanged 0, failed 0 (images stored 2, missing 0)"
+    image = Comic.objects.filter(series=series).get(number=1).images.get()
+    assert not image.is_missing and image.format == "JPEG"
+
+
+@pytest.mark.django_db
+def test_a_bad_line_is_reported_with_its_number_and_the_rest_is_imported(series, tmp_path):
+    lines = xkcd_lines(6)
+    lines[2] = lines[2][:40]  # cut short: broken JSON
+    record = json.loads(lines[4])
+    record["month"] = "13"
+    lines[4] = json.dumps(record)
+    source = write_lines(tmp_path / "comics.jsonl", lines)
+
+    out, err = run_import(source, format="xkcd")
+
+    assert out.startswith("created 4, updated 0, unchanged 0, failed 2")
+    assert "comics.jsonl line 3: invalid JSON" in err
+    assert "comics.jsonl line 5: invalid date 2006-13-1" in err
+    assert sorted(Comic.objects.filter(series=series).values_list("number", flat=True)) == [1, 2, 4, 6]
+
+
+@pytest.mark.django_db
+def test_strict_aborts_at_the_first_bad_line_before_writing_anything(series, tmp_path):
+    lines = xkcd_lines(5)
+    lines[3] = "{not json"
+    source = write_lines(tmp_path / "comics.jsonl", lines)
+
+    with pytest.raises(CommandError, match="line 4: invalid JSON"):
+        run_import(source, format="xkcd", strict=True)
+    assert not Comic.objects.filter(series=series).exists()
+
+
+@pytest.mark.django_db
+def test_a_number_the_author_already_used_is_reported_not_overwritten(series, tmp_path):
+    mine = factories.comic(number=2, title="My own second comic")
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(3))
+
+    out, err = run_import(source, format="xkcd")
+
+    assert out.startswith("created 2, updated 0, unchanged 0, failed 1")
+    assert "line 2: number 2 is already used by another comic" in err
+    mine.refresh_from_db()
+    assert mine.title == "My own second comic"
+
+
+@pytest.mark.django_db
+def test_imports_as_drafts_on_request_and_a_rerun_keeps_the_authors_status(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(2))
+    run_import(source, format="xkcd", draft=True)
+    assert not Comic.objects.published().filter(series=series).exists()
+    Comic.objects.filter(series=series, number=1).update(status=Comic.Status.PUBLISHED, source_hash="stale")
+
+    run_import(source, format="xkcd")
+
+    assert list(Comic.objects.published().filter(series=series).values_list("number", flat=True)) == [1]
+
+
+# --- Mimi and Eunice ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_mimi_import_creates_every_strip_and_keeps_string_ids(mimi_archive):
+    assert mimi_archive["out"].strip() == (
+        "created 509, updated 0, unchanged 0, failed 0 (images stored 7, missing 502)"
+    )
+    strips = Comic.objects.filter(series=mimi_archive["series"])
+    assert strips.count() == 509
+    helmet, alternate = strips.get(source_id="mimi:181"), strips.get(source_id="mimi:0181")
+    assert helmet.number != alternate.number  # "181" and "0181" are different strips
+    assert strips.get(source_id="mimi:0000").number == 1  # numbered in the order of sources.tsv
+    assert not alternate.images.get().is_missing
+    assert strips.get(source_id="mimi:002").images.get().source_url == "http://mimiandeunice.com/2010/07/26/boundaries/"
+
+
+@pytest.mark.django_db
+def test_mimi_title_and_date_come_from_the_strip_url_and_the_transcript_is_verbatim(mimi_archive):
+    source = {r["id"]: r for r in map(json.loads, open(MIMI / "comics.jsonl", encoding="utf-8"))}
+    strips = Comic.objects.filter(series=mimi_archive["series"])
+    feelings = strips.get(source_id="mimi:001")
+    assert (feelings.title, feelings.slug) == ("Feelings", "feelings")
+    assert feelings.publish_at == datetime(2010, 7, 26, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    assert strips.get(source_id="mimi:223").transcript == source["223"]["transcript"]  # comments, \r\n and all
+    assert strips.get(source_id="mimi:001").extra["word_bubbles"] == source["001"]["word_bubbles"]
+
+
+@pytest.mark.django_db
+def test_mimi_speakers_become_characters_linked_to_the_strips_they_speak_in(mimi_archive):
+    names = dict(Character.objects.values_list("code", "name"))
+    assert names == {
+        "M": "Mimi",
+        "E": "Eunice",
+        "D": "Death",
+        "G": "God",
+        "K": "Karl Marx",
+        "B": "Frédéric Bastiat",
+        "F": "A nameless foreigner",
+        "C": "Online commenter(s)",
+    }  # SFX, L (labels), U (unknown) and NOBODY are not characters
+    assert Character.objects.get(code="M").comics.count() == 463
+    marx = Character.objects.get(code="K")
+    assert list(marx.comics.values_list("source_id", flat=True)) == ["mimi:144"]
+    assert set(Comic.objects.get(source_id="mimi:144").characters.values_list("code", flat=True)) == {"M", "K", "B"}
+
+
+@pytest.mark.django_db
+def test_mimi_rerun_duplicates_no_character_and_no_link(mimi_archive):
+    links = Comic.characters.through.objects.count()
+    out, _ = run_import(MIMI, format="mimi", series="mimi-and-eunice")
+    assert out.startswith("created 0, updated 0, unchanged 509, failed 0")
+    assert Character.objects.count() == 8
+    assert Comic.characters.through.objects.count() == links
+
+
+# --- A folder of images ---------------------------------------------------------------------------------
+
+
+def image_folder(path: Path, names: list[str]) -> Path:
+    path.mkdir()
+    for index, name in enumerate(names):
+        (path / name).write_bytes(factories.png_bytes(40, 30, color=(index * 20, 0, 0)))
+    return path
+
+
+def test_natural_order_puts_page2_before_page10():
+    assert sorted(["page10.png", "page2.png", "Page1.png"], key=natural_key) == ["Page1.png", "page2.png", "page10.png"]
+
+
+@pytest.mark.django_db
+def test_folder_import_numbers_images_in_natural_file_name_order(series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["page10.png", "page2.png", "page1.png", "page9.png", "notes.txt"])
+
+    out, _ = run_import(folder, format="folder")
+
+    assert out.startswith("created 4, updated 0, unchanged 0, failed 0 (images stored 4")
+    assert list(Comic.objects.published().filter(series=series).values_list("number", "title")) == [
+        (1, "page1"),
+        (2, "page2"),
+        (3, "page9"),
+        (4, "page10"),
+    ]
+
+
+@pytest.mark.django_db
+def test_folder_import_takes_titles_dates_and_alt_from_the_csv(series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["01-start.png", "02-end.png"])
+    table = tmp_path / "titles.csv"
+    table.write_text(
+        "filename,title,date,alt\n02-end.png,The End,2020-05-01,Fin.\nghost.png,Nobody,2020-01-01,\n", encoding="utf-8"
+    )
+
+    out, err = run_import(folder, format="folder", csv=table)
+
+    assert out.startswith("created 2, updated 0, unchanged 0, failed 1")
+    assert "CSV line 3: no image file named 'ghost.png'" in err
+    start, end = Comic.objects.filter(series=series).order_by("number")
+    assert start.title == "01 start"
+    assert (end.title, end.slug, end.alt_text) == ("The End", "the-end", "Fin.")
+    assert end.publish_at == datetime(2020, 5, 1, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+@pytest.mark.django_db
+def test_folder_import_numbers_after_the_last_comic_and_a_rerun_keeps_numbers(series, tmp_path):
+    factories.comic(number=7)
+    folder = image_folder(tmp_path / "site", ["a.png", "b.png"])
+    run_import(folder, format="folder")
+    (folder / "c.png").write_bytes(factories.png_bytes(20, 20))
+    (folder / "a.png").write_bytes(factories.png_bytes(50, 50))  # redrawn
+
+    out, _ = run_import(folder, format="folder")
+
+    assert out.startswith("created 1, updated 1, unchanged 1, failed 0")
+    assert dict(Comic.objects.filter(series=series).exclude(source_id="").values_list("source_id", "number")) == {
+        "folder:a.png": 8,
+        "folder:b.png": 9,
+        "folder:c.png": 10,
+    }
+
+
+@pytest.mark.django_db
+def test_folder_file_that_is_not_an_image_is_reported_and_its_comic_flagged_missing(series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["1.png"])
+    (folder / "2.png").write_text("<svg></svg>")
+
+    out, err = run_import(folder, format="folder")
+
+    assert out.startswith("created 1, updated 0, unchanged 0, failed 1")
+    assert "line 2: image 2.png: “2.png” is not a PNG, JPEG, GIF or WebP image" in err
+    assert Comic.objects.filter(series=series).get(number=2).images.get().is_missing
