@@ -1,0 +1,249 @@
+"""Forms of the author admin: the comic form's publish warning, the action pages and bulk upload.
+
+Every upload goes through `images.validate_upload`, so an SVG, a renamed text file or an image
+over the megapixel limit is a form error, never a 500.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+
+from comics.images import validate_upload
+from comics.models import Chapter, Character, Comic, ComicImage, Series
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+
+
+def _site_time_help(text: str) -> str:
+    return f"{text} In the site's time zone ({settings.TIME_ZONE})."
+
+
+def _validated_upload(value):
+    """Verify a newly uploaded image; a file already stored (an unchanged field) is left alone."""
+    if isinstance(value, UploadedFile):
+        validate_upload(value)
+    return value
+
+
+class UploadFieldsMixin:
+    """Image fields of the admin forms: a plain file field (Pillow's own check is replaced by ours)."""
+
+    upload_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.upload_fields:
+            if name in self.fields:
+                self.fields[name].validators.append(_validated_upload)
+
+
+class ComicAdminForm(forms.ModelForm):
+    """The comic change form. Publishing without alt text or transcript needs "Publish anyway"."""
+
+    publish_anyway = forms.BooleanField(
+        required=False,
+        label="Publish anyway",
+        widget=forms.HiddenInput,
+        help_text="Tick to publish this comic without alt text or transcript.",
+    )
+
+    class Meta:
+        model = Comic
+        fields = (
+            "series",
+            "number",
+            "title",
+            "slug",
+            "status",
+            "publish_at",
+            "alt_text",
+            "description",
+            "transcript",
+            "note",
+            "link",
+            "chapter",
+            "tags",
+            "characters",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "publish_at" in self.fields:
+            self.fields["publish_at"].help_text = _site_time_help(
+                "Readers see the comic from this time on, once it is published."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        # Only the step into "published" warns: editing an imported comic that has no transcript
+        # should not nag on every save.
+        becomes_published = (
+            cleaned.get("status") == Comic.Status.PUBLISHED and self.instance.status != Comic.Status.PUBLISHED
+        )
+        missing = comic_missing_text(alt_text=cleaned.get("alt_text", ""), transcript=cleaned.get("transcript", ""))
+        if becomes_published and missing:
+            self.fields["publish_anyway"].widget = forms.CheckboxInput()
+            if not cleaned.get("publish_anyway"):
+                self.add_error(
+                    "publish_anyway",
+                    ValidationError(
+                        "This comic has no %(missing)s. Readers who cannot see the image rely on them. "
+                        "Add them, save as a draft, or tick “Publish anyway”.",
+                        code="publish_without_text",
+                        params={"missing": " and no ".join(missing)},
+                    ),
+                )
+        return cleaned
+
+
+def comic_missing_text(*, alt_text: str, transcript: str) -> list[str]:
+    """What a comic lacks before it should be published: ["alt text", "transcript"], or []."""
+    return [label for label, value in (("alt text", alt_text), ("transcript", transcript)) if not value.strip()]
+
+
+class ComicImageForm(UploadFieldsMixin, forms.ModelForm):
+    upload_fields = ("file",)
+
+    class Meta:
+        model = ComicImage
+        fields = ("file", "position")
+        field_classes = {"file": forms.FileField}
+
+
+class ChapterAdminForm(UploadFieldsMixin, forms.ModelForm):
+    upload_fields = ("cover",)
+
+    class Meta:
+        model = Chapter
+        fields = ("series", "title", "slug", "position", "description", "cover")
+        field_classes = {"cover": forms.FileField}
+
+
+class CharacterAdminForm(UploadFieldsMixin, forms.ModelForm):
+    upload_fields = ("portrait",)
+
+    class Meta:
+        model = Character
+        fields = ("name", "slug", "code", "bio", "portrait")
+        field_classes = {"portrait": forms.FileField}
+
+
+class SeriesAdminForm(forms.ModelForm):
+    # Not the model field itself: the database allows one default, and the admin hands the flag over
+    # from the old default to the new one (`services.series_make_default`) instead of refusing.
+    make_default = forms.BooleanField(
+        required=False,
+        label="Default series",
+        help_text="The main series: its pages need no prefix in their addresses. Ticking it here takes the "
+        "flag from the current default series.",
+    )
+
+    class Meta:
+        model = Series
+        fields = ("title", "slug", "description", "position")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["make_default"].initial = self.instance.is_default
+
+    def clean_make_default(self):
+        make_default = self.cleaned_data["make_default"]
+        if self.instance.is_default and not make_default:
+            raise ValidationError(
+                "A site always has one default series. To change it, make another series the default.",
+                code="default_required",
+            )
+        return make_default
+
+
+class FutureTimeField(forms.SplitDateTimeField):
+    """A date and a time typed in the site's time zone, refused when it has passed.
+
+    With USE_TZ the form field itself refuses a local time that does not exist (a daylight-saving gap)
+    or is ambiguous, with a message naming the zone.
+    """
+
+    widget = AdminSplitDateTime
+
+    def validate(self, value):
+        super().validate(value)
+        if value and value <= timezone.now():
+            raise ValidationError("Choose a time in the future.", code="past")
+
+
+class ScheduleForm(forms.Form):
+    publish_at = FutureTimeField(label="Publish at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["publish_at"].help_text = _site_time_help("Readers see the comics from this time on.")
+
+
+class MoveToChapterForm(forms.Form):
+    chapter = forms.ModelChoiceField(Chapter.objects.select_related("series"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chapter"].label_from_instance = lambda c: f"{c.series} — {c.title}"
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Many files from one `<input type=file multiple>`, each cleaned as a single file field would be."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        if not data:
+            super().clean(None, initial)  # raises "required"
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class BulkUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Images",
+        help_text="Select many at once. They become draft comics numbered in file-name order "
+        "(page2 before page10), after the series' last number.",
+    )
+    series = forms.ModelChoiceField(Series.objects.all(), empty_label=None)
+    chapter = forms.ModelChoiceField(Chapter.objects.select_related("series"), required=False)
+    start = FutureTimeField(
+        label="Schedule from",
+        required=False,
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="On",
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Days of the week to publish on. None ticked: every day.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].initial = Series.objects.filter(is_default=True).first()
+        self.fields["start"].help_text = _site_time_help(
+            "Optional: schedule the comics. The first appears on the first chosen day from this date, "
+            "at this time, and each next one on the next chosen day."
+        )
+        self.fields["chapter"].label_from_instance = lambda c: f"{c.series} — {c.title}"
+
+    def clean(self):
+        cleaned = super().clean()
+        series, chapter = cleaned.get("series"), cleaned.get("chapter")
+        if series and chapter and chapter.series_id != series.pk:
+            self.add_error("chapter", f"“{chapter}” belongs to the series “{chapter.series}”, not “{series}”.")
+        if cleaned.get("weekdays") and not cleaned.get("start") and "start" not in self.errors:
+            self.add_error("start", "Choose the date and time to schedule from, or untick the days.")
+        return cleaned
