@@ -208,7 +208,7 @@ def _has_alpha(im: Image.Image) -> bool:
 
 def _workable(im: Image.Image) -> Image.Image:
     """A mode that resamples smoothly and encodes to every output: RGB(A) or L(A)."""
-    if im.mode in ("RGB", "RGBA", "L", "LA"):
+    if im.mode in ("RGBA", "LA") or (im.mode in ("RGB", "L") and "transparency" not in im.info):
         return im
     if im.mode == "1":
         return im.convert("L")

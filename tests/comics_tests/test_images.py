@@ -247,15 +247,19 @@ def test_cmyk_jpeg_gets_rgb_variants():
     assert red > 200 and green < 60 and blue < 60
 
 
-@pytest.mark.parametrize("mode", ["P", "LA"])
+@pytest.mark.parametrize("mode", ["P", "LA", "RGB"])
 def test_transparent_png_keeps_its_transparency_in_the_variants(mode):
     im = Image.new("RGBA", (600, 400), (0, 0, 255, 255))
     ImageDraw.Draw(im).rectangle((0, 0, 299, 399), fill=(0, 0, 0, 0))
-    im = im.convert("LA") if mode == "LA" else im.convert("P", palette=Image.Palette.ADAPTIVE)
     if mode == "P":
-        im.info["transparency"] = im.getpixel((0, 0))
+        im = im.convert("P", palette=Image.Palette.ADAPTIVE)
+        options = {"transparency": im.getpixel((0, 0))}
+    elif mode == "RGB":  # a colour key: black is transparent
+        im, options = im.convert("RGB"), {"transparency": (0, 0, 0)}
+    else:
+        im, options = im.convert("LA"), {}
     buffer = io.BytesIO()
-    im.save(buffer, "PNG", **({"transparency": im.info["transparency"]} if mode == "P" else {}))
+    im.save(buffer, "PNG", **options)
     image = add(buffer.getvalue())
     for key in ("w480.png", "w480.webp", "thumb.png", "thumb.webp"):
         variant = stored(image.variant_path(key)).convert("RGBA")
