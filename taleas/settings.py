@@ -91,10 +91,12 @@ DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 else:
+    SQLITE_PATH = Path(env("SQLITE_PATH") or BASE_DIR / "var" / "db.sqlite3")
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env("SQLITE_PATH") or str(BASE_DIR / "var" / "db.sqlite3"),
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
