@@ -432,6 +432,7 @@ class ArchiveImport:
             self.numbers[number] = pk
             if source_id:
                 self.known[source_id] = _Known(pk, number, source_hash)
+        self.last_number = max(self.numbers, default=0)
         self.seen: dict[str, int] = {}
         self.character_ids: dict[str, int] = {}
 
@@ -465,8 +466,12 @@ class ArchiveImport:
         if isinstance(item, BadRecord):
             return self._fail(line_number, str(item))
         record = item
+        if problem := _unstorable(record):
+            return self._fail(line_number, f"{problem} ({record.source_id})")
         if record.source_id in self.seen:
-            return self._fail(line_number, f"same source id {record.source_id!r} as line {self.seen[record.source_id]}")
+            return self._fail(
+                line_number, f"{record.source_id} was already imported from line {self.seen[record.source_id]}"
+            )
         self.seen[record.source_id] = line_number
         image_bytes, image_sha256 = None, ""
         if record.image_path is not None:
@@ -486,13 +491,15 @@ class ArchiveImport:
         elif known is not None:
             number = known.number
         else:
-            number = max(self.numbers, default=0) + 1
-        holder = self.numbers.get(number, "free")
-        if holder != "free" and (known is None or holder != known.id):
-            return self._fail(line_number, f"number {number} is already used by another comic in {self.series}")
+            number = self.last_number + 1
+        if number in self.numbers and (known is None or self.numbers[number] != known.id):
+            return self._fail(
+                line_number, f"number {number} is already used by another comic in {self.series} ({record.source_id})"
+            )
         if known is not None:
             self.numbers.pop(known.number, None)
         self.numbers[number] = known.id if known else None
+        self.last_number = max(self.last_number, number)
         return _Plan(line_number, record, number, digest, image_bytes, image_sha256, known)
 
     def _write(self, batch: list[_Plan]) -> None:
@@ -629,6 +636,21 @@ class ArchiveImport:
                 if plan.line_number in failed:
                     plan.digest = ""
         return failed
+
+
+def _unstorable(record: Record) -> str:
+    """Why the database would refuse this record (too long, unencodable text), or ""."""
+    for name, value in record.comic_fields().items():
+        if not isinstance(value, str):
+            continue
+        limit = Comic._meta.get_field(name).max_length
+        if limit and len(value) > limit:
+            return f"{name} is longer than {limit} characters"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{name} contains an unpaired surrogate (mis-encoded text)"
+    return ""
 
 
 def _delete_files(paths: list[str]) -> None:

@@ -210,6 +210,29 @@ def test_a_bad_line_is_reported_with_its_number_and_the_rest_is_imported(series,
 
 
 @pytest.mark.django_db
+def test_a_record_the_database_would_refuse_is_reported_and_the_batch_goes_on(series, tmp_path):
+    lines = xkcd_lines(4)
+    long_title, surrogate = json.loads(lines[1]), json.loads(lines[2])
+    long_title["title"] = "x" * 501
+    surrogate["alt"] = "broken \udc80 text"
+    lines[1], lines[2] = json.dumps(long_title), json.dumps(surrogate)
+    source = write_lines(tmp_path / "comics.jsonl", lines)
+
+    out, err = run_import(source, format="xkcd")
+
+    assert out.startswith("created 2, updated 0, unchanged 0, failed 2")
+    assert "line 2: title is longer than 500 characters (xkcd:2)" in err
+    assert "line 3: alt_text contains an unpaired surrogate (mis-encoded text) (xkcd:3)" in err
+
+
+@pytest.mark.django_db
+def test_limit_imports_only_the_first_records(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(5))
+    out, _ = run_import(source, format="xkcd", limit=2)
+    assert out.startswith("created 2, updated 0, unchanged 0, failed 0")
+
+
+@pytest.mark.django_db
 def test_strict_aborts_at_the_first_bad_line_before_writing_anything(series, tmp_path):
     lines = xkcd_lines(5)
     lines[3] = "{not json"
@@ -228,7 +251,7 @@ def test_a_number_the_author_already_used_is_reported_not_overwritten(series, tm
     out, err = run_import(source, format="xkcd")
 
     assert out.startswith("created 2, updated 0, unchanged 0, failed 1")
-    assert "line 2: number 2 is already used by another comic" in err
+    assert "comics.jsonl line 2: number 2 is already used by another comic in Main story (xkcd:2)" in err
     mine.refresh_from_db()
     assert mine.title == "My own second comic"
 
@@ -374,5 +397,15 @@ def test_folder_file_that_is_not_an_image_is_reported_and_its_comic_flagged_miss
     out, err = run_import(folder, format="folder")
 
     assert out.startswith("created 1, updated 0, unchanged 0, failed 1")
-    assert "line 2: image 2.png: “2.png” is not a PNG, JPEG, GIF or WebP image" in err
+    assert "image 2.png: “2.png” is not a PNG, JPEG, GIF or WebP image" in err
     assert Comic.objects.filter(series=series).get(number=2).images.get().is_missing
+
+
+@pytest.mark.django_db
+def test_strict_rolls_back_the_batch_of_a_refused_image(series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["1.png"])
+    (folder / "2.png").write_text("<svg></svg>")
+
+    with pytest.raises(CommandError, match="image 2.png: .* is not a PNG"):
+        run_import(folder, format="folder", strict=True)
+    assert not Comic.objects.filter(series=series).exists()

@@ -57,24 +57,33 @@ class Command(BaseCommand):
         except Series.DoesNotExist:
             raise CommandError(f"no series {series!r}" if series else "there is no default series") from None
 
-        character_names, source = {}, path.name
+        character_names = {}
         if format == "xkcd":
-            parsed = importers.parse_xkcd(path, images_dir=images)
+            if images and not images.is_dir():
+                raise CommandError(f"{images} is not a folder")
+            parsed, where = importers.parse_xkcd(path, images_dir=images), f"{path.name} line "
         elif format == "mimi":
-            parsed, source = importers.parse_mimi(path), "comics.jsonl"
+            if not (path / "comics.jsonl").is_file():
+                raise CommandError(f"{path} has no comics.jsonl")
+            parsed, where = importers.parse_mimi(path), "comics.jsonl line "
             if (path / "characters_list.txt").exists():
                 character_names = importers.parse_mimi_characters(path / "characters_list.txt")
         else:
             if not path.is_dir():
                 raise CommandError(f"{path} is not a folder")
-            parsed = importers.parse_folder(path, csv_path=csv)
-            source = "folder position" if csv is None else "folder position (or CSV line)"
+            if csv and not csv.is_file():
+                raise CommandError(f"{csv} does not exist")
+            # Every folder message names its file (or its CSV line): no position prefix.
+            parsed, where = importers.parse_folder(path, csv_path=csv), None
+
+        def describe(line_number: int, reason: str) -> str:
+            return f"{where}{line_number}: {reason}" if where else reason
 
         progress = tqdm(unit=" comics", file=sys.stderr, disable=not sys.stderr.isatty(), total=limit)
 
-        def report(line_number, reason):
+        def report(line_number: int, reason: str) -> None:
             progress.clear()
-            self.stderr.write(f"{source} line {line_number}: {reason}")
+            self.stderr.write(describe(line_number, reason))
 
         run = importers.ArchiveImport(
             series=target,
@@ -87,7 +96,7 @@ class Command(BaseCommand):
         try:
             counts = run.run(importers.take(parsed, limit))
         except importers.ImportAborted as exc:
-            raise CommandError(f"{source} {exc} (--strict: stopped here)") from None
+            raise CommandError(f"{describe(exc.line_number, exc.reason)} (--strict: stopped here)") from None
         finally:
             progress.close()
         self.stdout.write(str(counts))
