@@ -216,10 +216,11 @@ def parse_mimi_characters(path: Path) -> dict[str, str]:
     labels that are not characters.
     """
     names = {}
-    for line in open(path, encoding="utf-8"):
-        match = re.match(r"([A-Z][A-Z0-9]*): (.+)", line.strip())
-        if match and match.group(1) not in MIMI_NOT_CHARACTERS:
-            names[match.group(1)] = match.group(2).partition(". ")[0].rstrip(".")
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            match = re.match(r"([A-Z][A-Z0-9]*): (.+)", line.strip())
+            if match and match.group(1) not in MIMI_NOT_CHARACTERS:
+                names[match.group(1)] = match.group(2).partition(". ")[0].rstrip(".")
     return names
 
 
@@ -496,8 +497,8 @@ class ArchiveImport:
             return self._fail(
                 line_number, f"number {number} is already used by another comic in {self.series} ({record.source_id})"
             )
-        if known is not None:
-            self.numbers.pop(known.number, None)
+        # A number a comic leaves stays taken until the next run: one UPDATE renumbering several
+        # rows could otherwise collide with itself half-way.
         self.numbers[number] = known.id if known else None
         self.last_number = max(self.last_number, number)
         return _Plan(line_number, record, number, digest, image_bytes, image_sha256, known)
@@ -555,8 +556,12 @@ class ArchiveImport:
         missing = codes - self.character_ids.keys()
         if not missing:
             return
-        for pk, code in Character.objects.filter(code__in=missing).order_by("id").values_list("id", "code"):
-            self.character_ids.setdefault(code, pk)
+        # Matched on code and name: another comic's "M" (say, the demo's Moss) is not Mimi.
+        for pk, code, name in (
+            Character.objects.filter(code__in=missing).order_by("id").values_list("id", "code", "name")
+        ):
+            if name == self.character_names.get(code, code):
+                self.character_ids.setdefault(code, pk)
         slugs = set(Character.objects.values_list("slug", flat=True))
         for code in sorted(missing - self.character_ids.keys()):
             name = self.character_names.get(code, code)

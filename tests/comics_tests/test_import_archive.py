@@ -33,6 +33,11 @@ def xkcd_lines(count: int) -> list[str]:
         return [next(lines) for _ in range(count)]
 
 
+def records(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
 def write_lines(path: Path, lines: list[str]) -> Path:
     path.write_text("".join(line if line.endswith("\n") else line + "\n" for line in lines), encoding="utf-8")
     return path
@@ -112,7 +117,7 @@ def test_an_already_decoded_entity_is_not_decoded_twice():
 
 @pytest.mark.django_db
 def test_text_is_kept_as_given_including_next_line_characters(xkcd_archive):
-    source = {r["num"]: r for r in map(json.loads, open(XKCD, encoding="utf-8")) if r["num"] in (792, 1126, 472)}
+    source = {r["num"]: r for r in records(XKCD)}
     assert xkcd(792).transcript == source[792]["transcript"]
     assert "\x85" in xkcd(1126).transcript
     assert xkcd(472).note == source[472]["news"]  # HTML, rendered through the note's sanitiser
@@ -287,7 +292,7 @@ def test_mimi_import_creates_every_strip_and_keeps_string_ids(mimi_archive):
 
 @pytest.mark.django_db
 def test_mimi_title_and_date_come_from_the_strip_url_and_the_transcript_is_verbatim(mimi_archive):
-    source = {r["id"]: r for r in map(json.loads, open(MIMI / "comics.jsonl", encoding="utf-8"))}
+    source = {r["id"]: r for r in records(MIMI / "comics.jsonl")}
     strips = Comic.objects.filter(series=mimi_archive["series"])
     feelings = strips.get(source_id="mimi:001")
     assert (feelings.title, feelings.slug) == ("Feelings", "feelings")
@@ -313,6 +318,21 @@ def test_mimi_speakers_become_characters_linked_to_the_strips_they_speak_in(mimi
     marx = Character.objects.get(code="K")
     assert list(marx.comics.values_list("source_id", flat=True)) == ["mimi:144"]
     assert set(Comic.objects.get(source_id="mimi:144").characters.values_list("code", flat=True)) == {"M", "K", "B"}
+
+
+@pytest.mark.django_db
+def test_a_character_of_another_comic_with_the_same_code_is_not_taken_for_a_speaker(series, tmp_path):
+    moss = factories.character("Moss", code="M")
+    folder = tmp_path / "mimi"
+    folder.mkdir()
+    shutil.copy(MIMI / "characters_list.txt", folder)
+    write_lines(folder / "comics.jsonl", [json.dumps(records(MIMI / "comics.jsonl")[0])])
+
+    run_import(folder, format="mimi")
+
+    speakers = Comic.objects.get(series=series, source_id="mimi:0000").characters.all()
+    assert [(c.code, c.name) for c in speakers] == [("M", "Mimi")]
+    assert not moss.comics.exists()
 
 
 @pytest.mark.django_db
