@@ -220,8 +220,9 @@ def comic_image(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     if not public and not request.user.is_staff:
         raise Http404("No such image")
     path = image.variant_path(key)
-    content_type = IMAGE_TYPES.get(PurePosixPath(path or "").suffix.lower())
-    if not path or not content_type:
+    suffix = PurePosixPath(path or "").suffix
+    content_type = IMAGE_TYPES.get(suffix.lower())
+    if not path or not content_type or PurePosixPath(key).suffix != suffix:
         raise Http404("No such image")
     if settings.MEDIA_ACCEL_REDIRECT:
         response = HttpResponse(content_type=content_type)
