@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from comics.importers import natural_key, xkcd_title
+from comics.importers import ArchiveImport, natural_key, parse_xkcd, xkcd_title
 from comics.models import Character, Comic, ComicImage, Series
 from tests import factories
 
@@ -235,6 +235,25 @@ def test_limit_imports_only_the_first_records(series, tmp_path):
     source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(5))
     out, _ = run_import(source, format="xkcd", limit=2)
     assert out.startswith("created 2, updated 0, unchanged 0, failed 0")
+
+
+@pytest.mark.django_db
+def test_a_crash_mid_import_keeps_committed_batches_and_a_rerun_resumes(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(5))
+
+    def crashing(parsed):
+        for index, item in enumerate(parsed):
+            if index == 3:
+                raise RuntimeError("power cut")
+            yield item
+
+    with pytest.raises(RuntimeError):
+        ArchiveImport(series=series, status=Comic.Status.PUBLISHED, batch_size=2).run(crashing(parse_xkcd(source)))
+    assert list(Comic.objects.filter(series=series).values_list("number", flat=True)) == [1, 2]
+
+    out, _ = run_import(source, format="xkcd")
+
+    assert out.startswith("created 3, updated 0, unchanged 2, failed 0")
 
 
 @pytest.mark.django_db
