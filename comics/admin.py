@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from comics import services
@@ -94,6 +95,8 @@ class ImageFilter(admin.SimpleListFilter):
 class ComicImageInline(admin.TabularInline):
     model = ComicImage
     form = ComicImageForm
+    verbose_name = "image"
+    verbose_name_plural = "images (shown in this order, lowest position first)"
     fields = ("thumbnail", "file", "position")
     readonly_fields = ("thumbnail",)
     ordering = ("position", "id")
@@ -298,7 +301,6 @@ class ComicAdmin(admin.ModelAdmin):
             "adminform": adminform,
             "form": form,
             "media": self.media + form.media,
-            "errors": helpers.AdminErrorList(form, []),
         }
         return TemplateResponse(request, "admin/comics/comic/bulk_upload.html", context)
 
@@ -326,9 +328,13 @@ class ChapterAdmin(admin.ModelAdmin):
         # Buttons of the change list's own form (it carries the CSRF token), sent to the move view.
         return format_html_join(
             " ",
-            '<button type="submit" class="button" formaction="{}" formnovalidate title="{}">{}</button>',
+            '<button type="submit" class="button" formaction="{}" formnovalidate aria-label="{}">{}</button>',
             [
-                (reverse("admin:comics_chapter_move", args=[chapter.pk, direction]), f"Move {direction}", arrow)
+                (
+                    reverse("admin:comics_chapter_move", args=[chapter.pk, direction]),
+                    f"Move {chapter} {direction}",
+                    arrow,
+                )
                 for direction, arrow in (("up", "↑"), ("down", "↓"))
             ],
         )
@@ -342,6 +348,10 @@ class ChapterAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, chapter) or direction not in {"up", "down"}:
             raise PermissionDenied
         services.chapter_move(chapter=chapter, offset=-1 if direction == "up" else 1)
+        # Back to the list as it was (its filters are in the address the button was pressed on).
+        back = request.headers.get("referer", "")
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
         return redirect("admin:comics_chapter_changelist")
 
 

@@ -107,21 +107,39 @@ def comic_missing_text(*, alt_text: str, transcript: str) -> list[str]:
 
 
 class ComicImageForm(UploadFieldsMixin, forms.ModelForm):
+    """A row of the images inline. A new file replaces the row's image (or fills a missing one)."""
+
     upload_fields = ("file",)
 
     class Meta:
         model = ComicImage
         fields = ("file", "position")
         field_classes = {"file": forms.FileField}
+        # No "currently"/"clear": the thumbnail shows the image, and an image is removed with "Delete".
+        widgets = {"file": forms.FileInput}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and not cleaned.get("file") and "file" not in self.errors:
+            self.add_error("file", "Choose an image file.")
+        return cleaned
 
 
-class ChapterAdminForm(UploadFieldsMixin, forms.ModelForm):
-    upload_fields = ("cover",)
-
+class ChapterAdminForm(forms.ModelForm):
     class Meta:
         model = Chapter
         fields = ("series", "title", "slug", "position", "description", "cover")
         field_classes = {"cover": forms.FileField}
+
+    def clean_cover(self):
+        # The archive reserves the cover's space with its size (no layout shift).
+        cover = self.cleaned_data["cover"]
+        if isinstance(cover, UploadedFile):
+            info = validate_upload(cover)
+            self.instance.cover_width, self.instance.cover_height = info.width, info.height
+        elif not cover:
+            self.instance.cover_width = self.instance.cover_height = None
+        return cover
 
 
 class CharacterAdminForm(UploadFieldsMixin, forms.ModelForm):
@@ -199,7 +217,9 @@ class MultipleFileInput(forms.FileInput):
 class MultipleFileField(forms.FileField):
     """Many files from one `<input type=file multiple>`, each cleaned as a single file field would be."""
 
-    widget = MultipleFileInput
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}))
+        super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
         if not data:

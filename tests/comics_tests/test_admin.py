@@ -430,6 +430,15 @@ def test_image_upload_over_the_megapixel_limit_is_a_form_error(staff_client, set
     assert not ComicImage.objects.exists()
 
 
+def test_new_image_row_without_a_file_is_a_form_error(staff_client):
+    comic = factories.draft_comic()
+
+    response = staff_client.post(change_url(comic), comic_form_data(comic, **image_row("", position=2)))
+
+    assert response.status_code == 200
+    assert "Choose an image file." in response.content.decode()
+
+
 def test_new_file_for_a_missing_image_replaces_it(staff_client):
     comic = factories.comic(alt_text="a", transcript="t")
     lost = missing_image(comic)
@@ -537,7 +546,7 @@ def test_bulk_upload_of_only_bad_files_is_a_form_error(staff_client, series):
 def test_bulk_upload_page_takes_many_files(staff_client):
     html = staff_client.get(reverse(BULK_UPLOAD)).content.decode()
 
-    assert 'type="file" name="files" multiple' in html
+    assert '<input type="file" name="files" accept="image/png,image/jpeg,image/gif,image/webp" multiple' in html
     assert 'enctype="multipart/form-data"' in html
 
 
@@ -555,8 +564,12 @@ def test_chapter_moves_up_and_down(staff_client):
     assert chapter_titles() == ["One", "Three", "Two"]
     staff_client.post(reverse("admin:comics_chapter_move", args=[one.pk, "down"]))
     assert chapter_titles() == ["Three", "One", "Two"]
-    staff_client.post(reverse("admin:comics_chapter_move", args=[three.pk, "up"]))
+    response = staff_client.post(
+        reverse("admin:comics_chapter_move", args=[three.pk, "up"]),
+        headers={"referer": "http://testserver/admin/comics/chapter/?q=e"},
+    )
     assert chapter_titles() == ["Three", "One", "Two"]
+    assert response.url == "http://testserver/admin/comics/chapter/?q=e"
 
 
 def test_chapter_list_shows_move_buttons_and_comic_counts(staff_client):

@@ -138,6 +138,17 @@ def test_chapter_cover_over_the_megapixel_limit_names_the_limit_and_the_size(ser
     assert form.errors["cover"] == ["This image is 2000×1000 (2.0 megapixels); the limit is 1 megapixels."]
 
 
+def test_chapter_cover_upload_records_the_cover_size(series):
+    data = {"series": series.pk, "title": "Covered", "slug": "covered", "position": 1}
+
+    form = ChapterAdminForm(data, {"cover": png("cover.png", 300, 200)})
+
+    assert form.is_valid(), form.errors
+    chapter = form.save()
+    chapter.refresh_from_db()
+    assert (chapter.cover_width, chapter.cover_height) == (300, 200)
+
+
 def test_chapter_form_keeps_a_stored_cover_without_checking_it_again(series):
     chapter = factories.chapter(title="Covered")
     chapter.cover.save("cover.png", png(), save=True)
