@@ -196,7 +196,8 @@ class ComicAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish now", permissions=["change"])
     def publish_now(self, request, queryset):
-        comics = list(queryset)
+        # Comics readers already see keep their date: "publish now" must not move them in the feed.
+        comics = [comic for comic in queryset if not comic.is_visible]
         lacking = self._lacking_text(comics)
         if lacking and request.POST.get("confirm") != "yes":
             return self._action_page(

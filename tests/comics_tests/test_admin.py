@@ -192,6 +192,18 @@ def test_publish_now_publishes_complete_drafts_at_once(staff_client):
     assert Comic.objects.published().count() == 2
 
 
+def test_publish_now_leaves_already_published_comics_at_their_date(staff_client):
+    live = factories.comic(alt_text="a", transcript="t", publish_at=datetime(2020, 5, 1, 12, 0, tzinfo=UTC))
+    draft = factories.draft_comic(alt_text="a", transcript="t")
+
+    response = run_action(staff_client, "publish_now", [live, draft])
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Published 1 comic(s)."]
+    live.refresh_from_db()
+    assert live.publish_at == datetime(2020, 5, 1, 12, 0, tzinfo=UTC)
+    assert set(Comic.objects.published()) == {live, draft}
+
+
 def test_publish_now_warns_about_comics_without_alt_text_or_transcript(staff_client):
     complete = factories.draft_comic(title="Complete", alt_text="hover", transcript="words")
     bare = factories.draft_comic(title="Bare strip", alt_text="hover")
