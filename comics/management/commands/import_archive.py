@@ -1,7 +1,7 @@
 """Import an existing comic archive: `manage.py import_archive --format xkcd|mimi|folder PATH`.
 
     manage.py import_archive --format xkcd ../shared/data/xkcd/comics.jsonl --images ../shared/data/xkcd/images
-    manage.py import_archive --format mimi ../shared/data/mimi_and_eunice/ --series mimi
+    manage.py import_archive --format mimi ../shared/data/mimi_and_eunice/ --series mimi   # an existing series
     manage.py import_archive --format folder ~/old-site/comics --csv ~/old-site/titles.csv
 
 Design. An adapter in `comics/importers.py` reads the source into records without touching the
@@ -19,7 +19,9 @@ where it came from (`source_id`, such as "xkcd:614") and a digest of its record 
 - A bad record (broken JSON, a missing field, an impossible date, a number already taken, an image
   Pillow refuses) is reported on stderr with its line number and reason and the rest goes on. With
   `--strict` the first bad record aborts: a bad line in the source is found before anything is
-  written; a refused image rolls back its batch (earlier batches stay).
+  written; a refused image rolls back its batch (earlier batches stay). Without it, a comic whose
+  image was refused is kept, flagged as missing its image, counted as failed, and tried again on
+  the next run.
 - A comic whose image is not at hand is never dropped: it gets an image row with no file and the
   image's source URL, which the admin flags as missing. A later run with the file present fills it in.
 - Imported comics are published on their original dates, as they were public already; `--draft`
@@ -44,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=sorted(importers.ADAPTERS))
         parser.add_argument("--images", type=Path, help="xkcd: folder of images named <num>.<ext>")
         parser.add_argument("--csv", type=Path, help="folder: CSV with columns filename,title,date[,alt]")
-        parser.add_argument("--series", help="Slug of the series to import into (default: the main series)")
+        parser.add_argument("--series", help="Slug of an existing series to import into (default: the main series)")
         parser.add_argument("--draft", action="store_true", help="Import new comics as drafts instead of published")
         parser.add_argument("--strict", action="store_true", help="Abort at the first bad record")
         parser.add_argument("--limit", type=int, help="Import only the first N records")
