@@ -7,15 +7,29 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
 from comics.models import Chapter, Character, Comic, ComicImage, Series, Tag
 
-# The neighbours a comic page links to; each becomes `<name>_number` and `<name>_slug` annotations.
 NAV_LINKS = ("first", "prev", "next", "last", "chapter_start", "prev_chapter", "next_chapter")
+
+
+def _images() -> Prefetch:
+    # By position only: ComicImage's default ordering ("comic" first) would join comic and series.
+    return Prefetch("images", queryset=ComicImage.objects.order_by("position", "id"))
+
+
+def _listing(queryset: QuerySet[Comic]) -> QuerySet[Comic]:
+    """What a page showing many comics needs: series and chapter joined, images in one query."""
+    return queryset.select_related("series", "chapter").prefetch_related(_images())
+
+
+def _one(queryset: QuerySet):
+    """The first row, without the model's default ORDER BY (which joins series to sort)."""
+    return next(iter(queryset[:1]), None)
 
 
 def series_filter(series_slug: str | None) -> Q:
@@ -31,68 +45,28 @@ def series_get(*, slug: str | None) -> Series | None:
     return Series.objects.filter(slug=slug, is_default=False).first()
 
 
-def _with_navigation(queryset: QuerySet[Comic], *, now: datetime) -> QuerySet[Comic]:
-    """Annotate each comic with the number and slug of its neighbours in the published order.
-
-    One correlated subquery per value: the page needs no further query to draw its navigation,
-    and a deleted or unpublished neighbour simply drops out of the order.
-    """
-    siblings = Comic.objects.published(now=now).filter(series_id=OuterRef("series_id"))
-    position, chapter = OuterRef("chapter__position"), OuterRef("chapter_id")
-    neighbours = {
-        "first": siblings.order_by("number"),
-        "prev": siblings.filter(number__lt=OuterRef("number")).order_by("-number"),
-        "next": siblings.filter(number__gt=OuterRef("number")).order_by("number"),
-        "last": siblings.order_by("-number"),
-        "chapter_start": siblings.filter(chapter_id=chapter).order_by("number"),
-        # Chapters are ordered by (position, id): the previous chapter is the nearest one before.
-        "prev_chapter": siblings.filter(
-            Q(chapter__position__lt=position) | Q(chapter__position=position, chapter_id__lt=chapter)
-        ).order_by("-chapter__position", "-chapter_id", "number"),
-        "next_chapter": siblings.filter(
-            Q(chapter__position__gt=position) | Q(chapter__position=position, chapter_id__gt=chapter)
-        ).order_by("chapter__position", "chapter_id", "number"),
-    }
-    annotations = {}
-    for name, subquery in neighbours.items():
-        annotations[f"{name}_number"] = Subquery(subquery.values("number")[:1])
-        annotations[f"{name}_slug"] = Subquery(subquery.values("slug")[:1])
-    return queryset.annotate(**annotations)
-
-
-def _for_page(queryset: QuerySet[Comic], *, now: datetime) -> QuerySet[Comic]:
-    return (
-        _with_navigation(queryset, now=now)
-        .select_related("series", "chapter__series")
-        .prefetch_related("images", "tags", "characters")
-    )
+def _for_page(queryset: QuerySet[Comic]) -> QuerySet[Comic]:
+    return queryset.select_related("series", "chapter__series").prefetch_related(_images(), "tags", "characters")
 
 
 def comic_for_page(*, series_slug: str | None, number: int) -> Comic | None:
-    """A published comic with everything its page shows, in four queries."""
-    now = timezone.now()
-    comics = Comic.objects.published(now=now).filter(series_filter(series_slug), number=number)
-    return _for_page(comics, now=now).first()
+    """A published comic with everything its page shows (four queries)."""
+    return _one(_for_page(Comic.objects.published().filter(series_filter(series_slug), number=number)).order_by())
 
 
 def comic_latest_for_page(*, series: Series) -> Comic | None:
-    now = timezone.now()
-    return _for_page(Comic.objects.published(now=now).filter(series=series), now=now).order_by("-number").first()
+    return _one(_for_page(Comic.objects.published().filter(series=series)).order_by("-number"))
 
 
 def comic_for_preview(*, pk: int) -> Comic | None:
-    """Any comic, published or not, for a staff preview; navigation still follows the published order."""
-    return _for_page(Comic.objects.filter(pk=pk), now=timezone.now()).first()
+    """Any comic, published or not, for a staff preview."""
+    return _one(_for_page(Comic.objects.filter(pk=pk)).order_by())
 
 
 def comic_slug(*, series_slug: str | None, number: int) -> str | None:
     """The slug of a published comic, for redirects from the bare number."""
-    return (
-        Comic.objects.published()
-        .filter(series_filter(series_slug), number=number)
-        .values_list("slug", flat=True)
-        .first()
-    )
+    comics = Comic.objects.published().filter(series_filter(series_slug), number=number)
+    return _one(comics.values_list("slug", flat=True).order_by())
 
 
 @dataclass(frozen=True)
@@ -102,25 +76,57 @@ class NavLink:
     current: bool
 
 
-def comic_navigation(comic: Comic) -> dict[str, NavLink | None]:
-    """The neighbour links of a comic annotated by `comic_for_page`, as addresses."""
+def comic_neighbours(*, comic: Comic) -> dict[str, NavLink | None]:
+    """The comics a comic page links to in the current published order, in one query: first,
+    prev, next, last and, in a chapter, chapter_start, prev_chapter and next_chapter.
+
+    Each neighbour is a scalar subquery on the comic's known number and chapter, so each is an
+    index seek on (series, number) or (chapter, number) however large the archive, and a deleted,
+    unpublished or scheduled comic simply drops out of the order.
+    """
+    published = Comic.objects.published()
+    siblings = published.filter(series_id=comic.series_id)
+    # name -> (queryset ordered so that its first row is the neighbour, its number and slug fields)
+    neighbours = {
+        "first": (siblings.order_by("number"), "number", "slug"),
+        "prev": (siblings.filter(number__lt=comic.number).order_by("-number"), "number", "slug"),
+        "next": (siblings.filter(number__gt=comic.number).order_by("number"), "number", "slug"),
+        "last": (siblings.order_by("-number"), "number", "slug"),
+    }
+    if comic.chapter_id is not None:
+        # Chapters are ordered by (position, id) and count once they have a published comic.
+        position, pk = comic.chapter.position, comic.chapter_id
+        start = published.filter(chapter_id=OuterRef("pk")).order_by("number")
+        chapters = (
+            Chapter.objects.filter(series_id=comic.series_id)
+            .annotate(start_number=Subquery(start.values("number")[:1]), start_slug=Subquery(start.values("slug")[:1]))
+            .filter(start_number__isnull=False)
+        )
+        before = chapters.filter(Q(position__lt=position) | Q(position=position, pk__lt=pk))
+        after = chapters.filter(Q(position__gt=position) | Q(position=position, pk__gt=pk))
+        neighbours["chapter_start"] = (published.filter(chapter_id=pk).order_by("number"), "number", "slug")
+        neighbours["prev_chapter"] = (before.order_by("-position", "-pk"), "start_number", "start_slug")
+        neighbours["next_chapter"] = (after.order_by("position", "pk"), "start_number", "start_slug")
+    columns = {}
+    for name, (queryset, number, slug) in neighbours.items():
+        columns[f"{name}_number"] = Subquery(queryset.values(number)[:1])
+        columns[f"{name}_slug"] = Subquery(queryset.values(slug)[:1])
+    row = Comic.objects.filter(pk=comic.pk).order_by().values(**columns)[0]
+
     kwargs = comic.series.url_kwargs()
-    links: dict[str, NavLink | None] = {}
-    for name in NAV_LINKS:
-        number = getattr(comic, f"{name}_number", None)
-        if number is None:
-            links[name] = None
-            continue
-        slug = getattr(comic, f"{name}_slug") or "-"
-        url = reverse("comics:comic", kwargs={**kwargs, "number": number, "slug": slug})
-        links[name] = NavLink(number=number, url=url, current=number == comic.number)
+    links: dict[str, NavLink | None] = dict.fromkeys(NAV_LINKS)
+    for name in neighbours:
+        number = row[f"{name}_number"]
+        if number is not None:
+            url = reverse("comics:comic", kwargs={**kwargs, "number": number, "slug": row[f"{name}_slug"] or "-"})
+            links[name] = NavLink(number=number, url=url, current=number == comic.number)
     return links
 
 
 def comics_before(*, series: Series, before: int | None, limit: int) -> tuple[list[Comic], int | None]:
     """Up to `limit` published comics numbered below `before` (newest first), and the number to
     continue from, or None at the start of the archive (keyset pagination: no OFFSET)."""
-    comics = Comic.objects.published().filter(series=series).for_listing().order_by("-number")
+    comics = _listing(Comic.objects.published().filter(series=series)).order_by("-number")
     if before is not None:
         comics = comics.filter(number__lt=before)
     page = list(comics[: limit + 1])
@@ -140,17 +146,16 @@ def comic_random(*, series: Series) -> Comic | None:
     if bounds["low"] is None:
         return None
     pick = random.randint(bounds["low"], bounds["high"])  # noqa: S311 - not for security
-    return published.filter(number__gte=pick).order_by("number").select_related("series").first()
+    return _one(published.filter(number__gte=pick).order_by("number").select_related("series"))
 
 
 def comic_for_api(*, series_slug: str | None, number: int | None) -> Comic | None:
     """The comic behind the JSON API: that number, or the latest when `number` is None."""
-    comics = (
-        Comic.objects.published().filter(series_filter(series_slug)).select_related("series").prefetch_related("images")
-    )
+    comics = Comic.objects.published().filter(series_filter(series_slug)).select_related("series")
+    comics = comics.prefetch_related(_images())
     if number is None:
-        return comics.order_by("-number").first()
-    return comics.filter(number=number).first()
+        return _one(comics.order_by("-number"))
+    return _one(comics.filter(number=number).order_by())
 
 
 # --- Archive -------------------------------------------------------------------------------------
@@ -160,7 +165,7 @@ def _first_comics(ids) -> dict[int, Comic]:
     ids = [pk for pk in ids if pk is not None]
     if not ids:
         return {}
-    comics = list(Comic.objects.filter(pk__in=ids).for_listing())
+    comics = list(_listing(Comic.objects.filter(pk__in=ids)).order_by())
     images_first(comics)
     return {c.pk: c for c in comics}
 
@@ -188,8 +193,16 @@ def archive_chapters(*, series: Series) -> list[Chapter]:
     return chapters
 
 
+def _year_start(year: int) -> datetime:
+    return datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+
+
 def archive_years(*, series: Series) -> list[dict]:
-    """[{"year": 2024, "count": 52}, ...], newest first, in the site's time zone."""
+    """[{"year": 2024, "count": 52}, ...], newest first, years in the site's time zone.
+
+    On MariaDB a TIME_ZONE other than UTC needs the server's time-zone tables (mariadb-tzinfo-to-sql;
+    the official image loads them).
+    """
     return list(
         Comic.objects.published()
         .filter(series=series)
@@ -213,30 +226,30 @@ def series_others(*, series: Series | None) -> list[Series]:
 
 
 def chapter_get(*, series: Series, slug: str) -> Chapter | None:
-    return Chapter.objects.filter(series=series, slug=slug).select_related("series").first()
+    return _one(Chapter.objects.filter(series=series, slug=slug).select_related("series").order_by())
 
 
 def comics_in_chapter(*, chapter: Chapter) -> QuerySet[Comic]:
-    return Comic.objects.published().in_chapter(chapter).for_listing().order_by("number")
+    return _listing(Comic.objects.published().in_chapter(chapter)).order_by("number")
 
 
 def comics_in_year(*, series: Series, year: int) -> QuerySet[Comic]:
-    zone = timezone.get_current_timezone()
-    start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
+    start, end = _year_start(year), _year_start(year + 1)
     return (
         Comic.objects.published()
         .filter(series=series, publish_at__gte=start, publish_at__lt=end)
-        .for_listing()
+        .select_related("series", "chapter")
+        .prefetch_related(_images())
         .order_by("number")
     )
 
 
 def comics_with_tag(*, tag: Tag) -> QuerySet[Comic]:
-    return Comic.objects.published().filter(tags=tag).for_listing().order_by("-publish_at", "-number")
+    return _listing(Comic.objects.published().filter(tags=tag)).order_by("-publish_at", "-number")
 
 
 def comics_with_character(*, character: Character) -> QuerySet[Comic]:
-    return Comic.objects.published().filter(characters=character).for_listing().order_by("publish_at", "number")
+    return _listing(Comic.objects.published().filter(characters=character)).order_by("publish_at", "number")
 
 
 def cast_list() -> list[Character]:
@@ -264,7 +277,7 @@ def images_first(comics) -> None:
 
 
 def image_for_serving(*, pk: int) -> ComicImage | None:
-    return ComicImage.objects.select_related("comic").filter(pk=pk).first()
+    return _one(ComicImage.objects.select_related("comic").filter(pk=pk).order_by())
 
 
 def feed_comics(*, series: Series, limit: int = 20) -> list[Comic]:
@@ -272,6 +285,6 @@ def feed_comics(*, series: Series, limit: int = 20) -> list[Comic]:
         Comic.objects.published()
         .filter(series=series)
         .select_related("series")
-        .prefetch_related("images", "tags")
+        .prefetch_related(_images(), "tags")
         .order_by("-publish_at", "-number")[:limit]
     )

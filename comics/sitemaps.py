@@ -27,7 +27,7 @@ class ComicSitemap(SiteSitemap):
     limit = 5000
 
     def items(self):
-        return Comic.objects.published().select_related("series").order_by("series", "number")
+        return Comic.objects.published().select_related("series").order_by("series_id", "number")
 
     def lastmod(self, comic):
         return comic.updated_at

@@ -66,7 +66,7 @@ def _page(request: HttpRequest, comics, *, per_page: int = PER_PAGE) -> Page:
 
 
 def _comic_context(comic: Comic) -> dict:
-    return {"comic": comic, "series": comic.series, "nav": selectors.comic_navigation(comic)}
+    return {"comic": comic, "series": comic.series, "nav": selectors.comic_neighbours(comic=comic)}
 
 
 # --- Comics --------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -11,15 +11,15 @@ from tests.comics_tests import bulk
 pytestmark = pytest.mark.django_db
 
 
-def test_comic_for_page_brings_its_neighbours_in_one_query(series, django_assert_num_queries):
+def test_comic_page_data_takes_five_queries(series, django_assert_num_queries):
     chapter = factories.chapter(title="Part")
     for n in (1, 3, 5, 8):
         factories.comic(number=n, chapter=chapter if n >= 3 else None)
-    with django_assert_num_queries(4):  # the comic with its neighbours; images, tags, characters
+    with django_assert_num_queries(5):  # the comic, its images, tags, characters; its neighbours
         comic = selectors.comic_for_page(series_slug=None, number=5)
-        links = selectors.comic_navigation(comic)
         list(comic.images.all()), list(comic.tags.all()), list(comic.characters.all())
         assert comic.chapter.get_absolute_url() == "/archive/chapter/part/"
+        links = selectors.comic_neighbours(comic=comic)
     assert {name: link.number if link else None for name, link in links.items()} == {
         "first": 1,
         "prev": 3,
@@ -30,6 +30,15 @@ def test_comic_for_page_brings_its_neighbours_in_one_query(series, django_assert
         "next_chapter": None,
     }
     assert links["prev"].url == "/comic/3/comic-3/"
+    assert links["chapter_start"].current is False
+
+
+def test_a_comic_outside_chapters_has_no_chapter_links(series):
+    factories.comic(number=1)
+    comic = factories.comic(number=2)
+    links = selectors.comic_neighbours(comic=comic)
+    assert links["chapter_start"] is None and links["prev_chapter"] is None and links["next_chapter"] is None
+    assert links["prev"].number == 1 and links["last"].current
 
 
 def test_comic_for_page_is_none_for_unpublished_or_unknown_numbers(series):
@@ -115,3 +124,11 @@ def test_other_series_list_only_series_with_published_comics(series):
     factories.comic(number=1)
     assert selectors.series_others(series=series) == [side]
     assert selectors.series_others(series=side) == [series]
+
+
+def test_archive_years_follow_the_site_time_zone(series, settings):
+    """A comic published at 23:30 UTC on New Year's Eve is next year's in Berlin."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    factories.comic(number=1, publish_at=datetime(2020, 12, 31, 23, 30, tzinfo=UTC))
+    factories.comic(number=2, publish_at=datetime(2020, 6, 1, tzinfo=UTC))
+    assert selectors.archive_years(series=series) == [{"year": 2021, "count": 1}, {"year": 2020, "count": 1}]
