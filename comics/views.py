@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
 
-from comics import links, selectors
+from comics import links, markup, selectors
 from comics.models import Character, Comic, Series, Tag
 
 # Numbers in addresses beyond this are not comics (and would overflow a database integer).
@@ -272,7 +272,7 @@ def _api_response(request: HttpRequest, comic: Comic | None) -> JsonResponse:
             "num": comic.number,
             "link": comic.link,
             "year": str(day.year),
-            "news": "",
+            "news": str(markup.note_html(comic.note)),
             "safe_title": comic.title,
             "transcript": comic.transcript,
             "alt": comic.alt_text,

@@ -70,7 +70,11 @@
           template.innerHTML = html;
           var items = template.content.querySelectorAll(".stream-item");
           items.forEach(function (item) { item.classList.add("is-new"); });
+          // A keyboard reader who was on the link carries on at the first new comic.
+          var hadFocus = wrap.contains(document.activeElement);
+          var firstLink = items.length ? items[0].querySelector("h3 a") : null;
           wrap.replaceWith(template.content);
+          if (hadFocus && firstLink) firstLink.focus();
           if (status) status.textContent = items.length + " older comics loaded.";
           busy = false;
           watch();

@@ -19,6 +19,7 @@ def test_a_comic_has_xkcds_keys_with_dates_as_strings(client, series):
         alt_text="If you don't have an extension cord...",
         transcript="[[A man with a beret...]]",
         link="https://example.com/",
+        note="Drawn *live*.",
         publish_at=datetime(2009, 7, 24, 12, 0, tzinfo=timezone.get_current_timezone()),
     )
     image = factories.image(comic=comic)
@@ -32,7 +33,7 @@ def test_a_comic_has_xkcds_keys_with_dates_as_strings(client, series):
         "num": 614,
         "link": "https://example.com/",
         "year": "2009",
-        "news": "",
+        "news": "<p>Drawn <em>live</em>.</p>",
         "safe_title": "Woodpecker",
         "transcript": "[[A man with a beret...]]",
         "alt": "If you don't have an extension cord...",
