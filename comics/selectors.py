@@ -276,8 +276,14 @@ def images_first(comics) -> None:
         comic.first_image = images[0] if images else None
 
 
-def image_for_serving(*, pk: int) -> ComicImage | None:
-    return _one(ComicImage.objects.select_related("comic").filter(pk=pk).order_by())
+def image_published(*, pk: int) -> ComicImage | None:
+    """An image of a published comic."""
+    return _one(ComicImage.objects.filter(pk=pk, comic__in=Comic.objects.published()).order_by())
+
+
+def image_any(*, pk: int) -> ComicImage | None:
+    """An image of any comic, for staff previews."""
+    return _one(ComicImage.objects.filter(pk=pk).order_by())
 
 
 def feed_comics(*, series: Series, limit: int = 20) -> list[Comic]:

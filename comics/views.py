@@ -213,11 +213,11 @@ def comic_image(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 
     With MEDIA_ACCEL_REDIRECT set, nginx sends the file after this check (X-Accel-Redirect).
     """
-    image = selectors.image_for_serving(pk=_in_range(pk))
+    image = selectors.image_published(pk=_in_range(pk))
+    public = image is not None
+    if image is None and request.user.is_staff:
+        image = selectors.image_any(pk=pk)
     if image is None:
-        raise Http404("No such image")
-    public = image.comic.is_visible
-    if not public and not request.user.is_staff:
         raise Http404("No such image")
     path = image.variant_path(key)
     suffix = PurePosixPath(path or "").suffix

@@ -531,7 +531,9 @@ def test_cast_page_lists_appearances_and_first_appearance(client, series):
     page = html(client.get("/cast/"))
     assert "Ghost" not in page
     assert re.search(
-        r"Mimi</a></h2>.*?Appears in 2 comics · first in <a href=\"/comic/1/hello/\">#1 Hello</a>", page, re.S
+        r"Mimi</a></h2>.*?Appears in 2 comics · first in <a href=\"/comic/1/hello/\">#1 <bdi>Hello</bdi></a>",
+        page,
+        re.S,
     )
     assert re.search(r"Eunice</a></h2>.*?Appears in 1 comic · first in <a href=\"/comic/2/comic-2/\">", page, re.S)
 
