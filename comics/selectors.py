@@ -1,5 +1,5 @@
-"""Careful reads for the reader site: every query starts from `Comic.objects.published()` and runs
-in a constant number of statements whatever the size of the archive."""
+"""Careful reads for the reader site. Whatever a reader sees starts from `Comic.objects.published()`,
+and every page runs a constant number of statements whatever the size of the archive."""
 
 from __future__ import annotations
 
@@ -67,6 +67,11 @@ def comic_slug(*, series_slug: str | None, number: int) -> str | None:
     """The slug of a published comic, for redirects from the bare number."""
     comics = Comic.objects.published().filter(series_filter(series_slug), number=number)
     return _one(comics.values_list("slug", flat=True).order_by())
+
+
+def comic_pk_any(*, series_slug: str | None, number: int) -> int | None:
+    """The id of a comic, published or not, for sending staff to its preview."""
+    return _one(Comic.objects.filter(series_filter(series_slug), number=number).values_list("pk", flat=True).order_by())
 
 
 @dataclass(frozen=True)
@@ -235,13 +240,8 @@ def comics_in_chapter(*, chapter: Chapter) -> QuerySet[Comic]:
 
 def comics_in_year(*, series: Series, year: int) -> QuerySet[Comic]:
     start, end = _year_start(year), _year_start(year + 1)
-    return (
-        Comic.objects.published()
-        .filter(series=series, publish_at__gte=start, publish_at__lt=end)
-        .select_related("series", "chapter")
-        .prefetch_related(_images())
-        .order_by("number")
-    )
+    comics = Comic.objects.published().filter(series=series, publish_at__gte=start, publish_at__lt=end)
+    return _listing(comics).order_by("number")
 
 
 def comics_with_tag(*, tag: Tag) -> QuerySet[Comic]:
@@ -263,7 +263,7 @@ def cast_list() -> list[Character]:
         ).filter(appearance_count__gt=0)
     )
     ids = [c.first_appearance_id for c in characters]
-    firsts = {c.pk: c for c in Comic.objects.filter(pk__in=ids).select_related("series")} if ids else {}
+    firsts = {c.pk: c for c in Comic.objects.filter(pk__in=ids).select_related("series").order_by()} if ids else {}
     for character in characters:
         character.first_appearance = firsts.get(character.first_appearance_id)
     return characters

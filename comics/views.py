@@ -109,11 +109,10 @@ def comic_detail(request: HttpRequest, number: int, slug: str, series: str | Non
 
 def _unpublished_or_404(request: HttpRequest, *, series: str | None, number: int) -> HttpResponse:
     """Staff following "view on site" to a draft land on its preview; readers get a 404."""
-    if request.user.is_staff:
-        pk = Comic.objects.filter(selectors.series_filter(series), number=number).values_list("pk", flat=True)
-        if pk:
-            return redirect("comics:preview", pk=pk[0])
-    raise Http404("No such comic")
+    pk = selectors.comic_pk_any(series_slug=series, number=number) if request.user.is_staff else None
+    if pk is None:
+        raise Http404("No such comic")
+    return redirect("comics:preview", pk=pk)
 
 
 def comic_number(request: HttpRequest, number: int, series: str | None = None) -> HttpResponse:
