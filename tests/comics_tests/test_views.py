@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from comics.models import Comic, ComicImage, Series
 from tests import factories
@@ -59,6 +60,16 @@ def test_images_have_size_srcset_and_a_webp_source(client, series):
     )
     assert 'width="1200" height="800"' in page
     assert 'sizes="(min-width: 932px) 900px, calc(100vw - 2rem)"' in page
+
+
+def test_an_animated_gif_is_shown_as_it_is_without_resized_stills(client, series):
+    comic = factories.comic(number=1)
+    frame = Image.new("RGB", (1200, 800), (0, 0, 255))
+    image = factories.image(comic=comic, width=1200, height=800, fmt="GIF", save_all=True, append_images=[frame])
+    assert image.is_animated
+    page = html(client.get(comic.get_absolute_url()))
+    assert f'<img class="comic-image" src="/img/{image.pk}/original.gif" width="1200" height="800"' in page
+    assert "srcset" not in page
 
 
 def test_older_comics_link_pages_through_the_archive_without_javascript(client, series, settings):
