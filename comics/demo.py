@@ -18,7 +18,11 @@ HEIGHT = PANEL_H + GUTTER * 2
 
 CHARACTERS = {
     "P": ("Pip", "pip", "A small, round, endlessly hopeful sprout. Waters things that do not need watering."),
-    "M": ("Moss", "moss", "Pip's tall, patient neighbour. Has opinions about weather and very few about anything else."),
+    "M": (
+        "Moss",
+        "moss",
+        "Pip's tall, patient neighbour. Has opinions about weather and very few about anything else.",
+    ),
     "B": ("Biscuit", "biscuit", "A cat. Belongs to nobody, sits on everybody."),
 }
 
@@ -43,11 +47,19 @@ STRIPS: list[tuple[str, list[str], list[tuple[str, str]]]] = [
     ("Clouds", ["weather"], [("M", "Rain's coming."), ("P", "How do you know?"), ("M", "My knees.")]),
     ("First Drop", ["weather"], [("P", "A drop!"), ("M", "Two drops."), ("P", "Gerald is SAVED.")]),
     ("Downpour", ["weather"], [("P", "It's a lot of rain."), ("M", "Isn't it lovely?"), ("P", "Gerald is swimming.")]),
-    ("Umbrella", ["weather", "gardening"], [("P", "An umbrella for Gerald."), ("M", "He's a seed."), ("P", "A DRY seed.")]),
+    (
+        "Umbrella",
+        ["weather", "gardening"],
+        [("P", "An umbrella for Gerald."), ("M", "He's a seed."), ("P", "A DRY seed.")],
+    ),
     ("Day Three", ["weather", "waiting"], [("P", "Still raining."), ("M", "Wonderful."), ("P", "You're a moss.")]),
     ("Indoors", ["cats"], [("B", "Mrrp!"), ("P", "She's wet."), ("M", "She's on my bed.")]),
     ("Puddles", ["weather"], [("P", "Puddle!"), ("M", "Careful."), ("P", "*splash*")]),
-    ("Doubts", ["waiting"], [("P", "What if he never grows?"), ("M", "Then he's a very good seed."), ("P", "...Thanks.")]),
+    (
+        "Doubts",
+        ["waiting"],
+        [("P", "What if he never grows?"), ("M", "Then he's a very good seed."), ("P", "...Thanks.")],
+    ),
     ("Rainbow", ["weather"], [("M", "Look."), ("P", "Ooh."), ("B", "Mrrp.")]),
     ("Sun Again", ["weather"], [("P", "The sun!"), ("M", "Pity."), ("P", "Moss!")]),
     ("A Green Thing", ["gardening"], [("P", "MOSS."), ("M", "I see it."), ("P", "GERALD!!")]),
@@ -88,15 +100,23 @@ def _draw_character(draw: ImageDraw.ImageDraw, code: str, x: int, ground: int, r
         r = 42
         draw.ellipse((x - r, ground - 2 * r, x + r, ground), fill=(126, 200, 80), outline=outline, width=3)
         draw.line((x, ground - 2 * r, x, ground - 2 * r - 22), fill=outline, width=3)
-        draw.ellipse((x, ground - 2 * r - 34, x + 26, ground - 2 * r - 16), fill=(90, 170, 60), outline=outline, width=2)
+        draw.ellipse(
+            (x, ground - 2 * r - 34, x + 26, ground - 2 * r - 16), fill=(90, 170, 60), outline=outline, width=2
+        )
         eye_y = ground - r - 12
     elif code == "M":  # Moss: tall and soft-cornered
-        draw.rounded_rectangle((x - 36, ground - 170, x + 36, ground), radius=24, fill=(92, 130, 96), outline=outline, width=3)
+        draw.rounded_rectangle(
+            (x - 36, ground - 170, x + 36, ground), radius=24, fill=(92, 130, 96), outline=outline, width=3
+        )
         eye_y = ground - 135
     else:  # Biscuit: an orange loaf with ears
         draw.ellipse((x - 50, ground - 60, x + 50, ground), fill=(236, 160, 72), outline=outline, width=3)
-        draw.polygon([(x - 40, ground - 48), (x - 30, ground - 78), (x - 14, ground - 56)], fill=(236, 160, 72), outline=outline)
-        draw.polygon([(x + 40, ground - 48), (x + 30, ground - 78), (x + 14, ground - 56)], fill=(236, 160, 72), outline=outline)
+        draw.polygon(
+            [(x - 40, ground - 48), (x - 30, ground - 78), (x - 14, ground - 56)], fill=(236, 160, 72), outline=outline
+        )
+        draw.polygon(
+            [(x + 40, ground - 48), (x + 30, ground - 78), (x + 14, ground - 56)], fill=(236, 160, 72), outline=outline
+        )
         eye_y = ground - 38
     blink = rng.random() < 0.15
     for dx in (-12, 12):
@@ -120,7 +140,9 @@ def _draw_bubble(draw: ImageDraw.ImageDraw, text: str, box: tuple[int, int, int,
     lines.append(line)
     height = 16 + 28 * len(lines)
     bubble = (left, top, right, top + height)
-    draw.polygon([(tail[0] - 12, top + height - 2), (tail[0] + 12, top + height - 2), tail], fill="white", outline=(40, 40, 40))
+    draw.polygon(
+        [(tail[0] - 12, top + height - 2), (tail[0] + 12, top + height - 2), tail], fill="white", outline=(40, 40, 40)
+    )
     draw.rounded_rectangle(bubble, radius=18, fill="white", outline=(40, 40, 40), width=2)
     for i, text_line in enumerate(lines):
         width = draw.textlength(text_line, font=font)

@@ -48,6 +48,7 @@ from django.utils.text import slugify
 
 from comics.models import Character, Comic, ComicImage, Series
 from comics.services import comic_image_add
+from comics.signals import content_changed
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
@@ -505,6 +506,7 @@ class ArchiveImport:
 
     def _write(self, batch: list[_Plan]) -> None:
         with transaction.atomic():
+            content_changed()  # bulk writes send no signals; readers' caches must still notice
             self._ensure_characters({code for plan in batch for code in plan.record.characters or ()})
             now = timezone.now()
             comics = {}

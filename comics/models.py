@@ -37,11 +37,11 @@ class Series(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def url_kwargs(self) -> dict:
-        return {} if self.is_default else {"series": self.slug}
-
     def get_absolute_url(self) -> str:
         return reverse("comics:home", kwargs=self.url_kwargs())
+
+    def url_kwargs(self) -> dict:
+        return {} if self.is_default else {"series": self.slug}
 
 
 class Chapter(models.Model):
@@ -172,11 +172,11 @@ class Comic(models.Model):
     def __str__(self) -> str:
         return f"#{self.number} {self.title}"
 
-    def url_kwargs(self) -> dict:
-        return {**self.series.url_kwargs(), "number": self.number}
-
     def get_absolute_url(self) -> str:
         return reverse("comics:comic", kwargs={**self.url_kwargs(), "slug": self.slug or "-"})
+
+    def url_kwargs(self) -> dict:
+        return {**self.series.url_kwargs(), "number": self.number}
 
     @property
     def is_visible(self) -> bool:

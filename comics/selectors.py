@@ -4,15 +4,17 @@ and every page runs a constant number of statements whatever the size of the arc
 from __future__ import annotations
 
 import random
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 
 from comics.models import Chapter, Character, Comic, ComicImage, Series, Tag
+from comics.signals import content_version
 
 NAV_LINKS = ("first", "prev", "next", "last", "chapter_start", "prev_chapter", "next_chapter")
 
@@ -81,50 +83,87 @@ class NavLink:
     current: bool
 
 
-def comic_neighbours(*, comic: Comic) -> dict[str, NavLink | None]:
-    """The comics a comic page links to in the current published order, in one query: first,
-    prev, next, last and, in a chapter, chapter_start, prev_chapter and next_chapter.
+@dataclass(frozen=True)
+class PublishedOrder:
+    """The published comics of one series in reading order: numbers and slugs, nothing else.
 
-    Each neighbour is a scalar subquery on the comic's known number and chapter, so each is an
-    index seek on (series, number) or (chapter, number) however large the archive, and a deleted,
-    unpublished or scheduled comic simply drops out of the order.
+    Each worker keeps one per series in memory. It is rebuilt when the content version changes
+    (any save or delete, see comics/signals.py), when its next scheduled comic comes out, and at
+    the latest after ORDER_MAX_AGE, which bounds how stale it can be after a write made in another
+    process that shares no cache with this one (the embedded default's local-memory cache).
     """
-    published = Comic.objects.published()
-    siblings = published.filter(series_id=comic.series_id)
-    # name -> (queryset ordered so that its first row is the neighbour, its number and slug fields)
-    neighbours = {
-        "first": (siblings.order_by("number"), "number", "slug"),
-        "prev": (siblings.filter(number__lt=comic.number).order_by("-number"), "number", "slug"),
-        "next": (siblings.filter(number__gt=comic.number).order_by("number"), "number", "slug"),
-        "last": (siblings.order_by("-number"), "number", "slug"),
-    }
-    if comic.chapter_id is not None:
-        # Chapters are ordered by (position, id) and count once they have a published comic.
-        position, pk = comic.chapter.position, comic.chapter_id
-        start = published.filter(chapter_id=OuterRef("pk")).order_by("number")
-        chapters = (
-            Chapter.objects.filter(series_id=comic.series_id)
-            .annotate(start_number=Subquery(start.values("number")[:1]), start_slug=Subquery(start.values("slug")[:1]))
-            .filter(start_number__isnull=False)
-        )
-        before = chapters.filter(Q(position__lt=position) | Q(position=position, pk__lt=pk))
-        after = chapters.filter(Q(position__gt=position) | Q(position=position, pk__gt=pk))
-        neighbours["chapter_start"] = (published.filter(chapter_id=pk).order_by("number"), "number", "slug")
-        neighbours["prev_chapter"] = (before.order_by("-position", "-pk"), "start_number", "start_slug")
-        neighbours["next_chapter"] = (after.order_by("position", "pk"), "start_number", "start_slug")
-    columns = {}
-    for name, (queryset, number, slug) in neighbours.items():
-        columns[f"{name}_number"] = Subquery(queryset.values(number)[:1])
-        columns[f"{name}_slug"] = Subquery(queryset.values(slug)[:1])
-    row = Comic.objects.filter(pk=comic.pk).order_by().values(**columns)[0]
 
+    numbers: list[int]
+    slugs: dict[int, str]
+    chapter_starts: dict[int, int]  # chapter id -> number of its first published comic
+    chapters: list[tuple[int, int]]  # (position, id) of chapters with published comics, in order
+    built_at: datetime
+    valid_until: datetime | None  # publish time of the next scheduled comic
+
+    def is_fresh(self, now: datetime) -> bool:
+        if self.valid_until is not None and now >= self.valid_until:
+            return False
+        return (now - self.built_at).total_seconds() < ORDER_MAX_AGE
+
+
+ORDER_MAX_AGE = 60
+_orders: dict[int, tuple[str, PublishedOrder]] = {}
+
+
+def published_order(*, series_id: int) -> PublishedOrder:
+    """The series' published order: from this worker's memory, or rebuilt in two queries."""
+    version, now = content_version(), timezone.now()
+    cached = _orders.get(series_id)
+    if cached and cached[0] == version and cached[1].is_fresh(now):
+        return cached[1]
+    rows = (
+        Comic.objects.published(now=now)
+        .filter(series_id=series_id)
+        .order_by("number")
+        .values_list("number", "slug", "chapter_id", "chapter__position")
+    )
+    numbers, slugs, chapter_starts, chapters = [], {}, {}, set()
+    for number, slug, chapter_id, position in rows:
+        numbers.append(number)
+        slugs[number] = slug or "-"
+        if chapter_id is not None:
+            chapter_starts.setdefault(chapter_id, number)
+            chapters.add((position, chapter_id))
+    upcoming = Comic.objects.scheduled(now=now).filter(series_id=series_id).aggregate(at=Min("publish_at"))["at"]
+    order = PublishedOrder(numbers, slugs, chapter_starts, sorted(chapters), now, upcoming)
+    _orders[series_id] = (version, order)
+    return order
+
+
+def comic_neighbours(*, comic: Comic) -> dict[str, NavLink | None]:
+    """The comics a comic page links to in the current published order: first, prev, next, last
+    and, in a chapter, chapter_start, prev_chapter and next_chapter. No query once the worker
+    holds the series' order; a deleted, unpublished or scheduled comic is simply not in it."""
+    order = published_order(series_id=comic.series_id)
+    numbers, here = order.numbers, comic.number
+    found: dict[str, int | None] = dict.fromkeys(NAV_LINKS)
+    if numbers:
+        below, above = bisect_left(numbers, here), bisect_right(numbers, here)
+        found.update(
+            first=numbers[0],
+            last=numbers[-1],
+            prev=numbers[below - 1] if below > 0 else None,
+            next=numbers[above] if above < len(numbers) else None,
+        )
+    if comic.chapter_id is not None:
+        key = (comic.chapter.position, comic.chapter_id)
+        before, after = bisect_left(order.chapters, key), bisect_right(order.chapters, key)
+        found["chapter_start"] = order.chapter_starts.get(comic.chapter_id)
+        if before > 0:
+            found["prev_chapter"] = order.chapter_starts[order.chapters[before - 1][1]]
+        if after < len(order.chapters):
+            found["next_chapter"] = order.chapter_starts[order.chapters[after][1]]
     kwargs = comic.series.url_kwargs()
     links: dict[str, NavLink | None] = dict.fromkeys(NAV_LINKS)
-    for name in neighbours:
-        number = row[f"{name}_number"]
+    for name, number in found.items():
         if number is not None:
-            url = reverse("comics:comic", kwargs={**kwargs, "number": number, "slug": row[f"{name}_slug"] or "-"})
-            links[name] = NavLink(number=number, url=url, current=number == comic.number)
+            url = reverse("comics:comic", kwargs={**kwargs, "number": number, "slug": order.slugs[number]})
+            links[name] = NavLink(number=number, url=url, current=number == here)
     return links
 
 
@@ -140,18 +179,14 @@ def comics_before(*, series: Series, before: int | None, limit: int) -> tuple[li
     return page, None
 
 
-def comic_random(*, series: Series) -> Comic | None:
-    """A random published comic in two indexed queries (no ORDER BY RAND over the table).
-
-    A random number between the lowest and the highest, then the first comic at or after it:
-    gaps in the numbering make a comic after a gap a little more likely, which readers never notice.
-    """
-    published = Comic.objects.published().filter(series=series)
-    bounds = published.aggregate(low=Min("number"), high=Max("number"))
-    if bounds["low"] is None:
+def comic_random_url(*, series: Series) -> str | None:
+    """The address of a random published comic, uniformly over the series, from its published
+    order (no ORDER BY RAND over the table)."""
+    order = published_order(series_id=series.pk)
+    if not order.numbers:
         return None
-    pick = random.randint(bounds["low"], bounds["high"])  # noqa: S311 - not for security
-    return _one(published.filter(number__gte=pick).order_by("number").select_related("series"))
+    number = random.choice(order.numbers)  # noqa: S311 - not for security
+    return reverse("comics:comic", kwargs={**series.url_kwargs(), "number": number, "slug": order.slugs[number]})
 
 
 def comic_for_api(*, series_slug: str | None, number: int | None) -> Comic | None:

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from comics import images
 from comics.models import Chapter, Comic, ComicImage, Series
+from comics.signals import content_changed
 
 
 def comic_image_add(*, comic: Comic, fileobj: IO[bytes], filename: str, position: int | None = None) -> ComicImage:
@@ -148,6 +149,7 @@ def chapter_move(*, chapter: Chapter, offset: int) -> None:
         for position, c in enumerate(chapters, start=1):
             c.position = position
         Chapter.objects.bulk_update(chapters, ["position"])
+        content_changed()  # bulk_update sends no signal; the chapter navigation follows positions
 
 
 def series_make_default(*, series: Series) -> Series:

@@ -126,10 +126,10 @@ def comic_number(request: HttpRequest, number: int, series: str | None = None) -
 
 @never_cache
 def comic_random(request: HttpRequest, series: str | None = None) -> HttpResponse:
-    comic = selectors.comic_random(series=_series_or_404(series))
-    if comic is None:
+    url = selectors.comic_random_url(series=_series_or_404(series))
+    if url is None:
         raise Http404("No comics yet")
-    return redirect(comic.get_absolute_url())
+    return redirect(url)
 
 
 def comic_preview(request: HttpRequest, pk: int) -> HttpResponse:

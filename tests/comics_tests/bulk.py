@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comics.models import Chapter, Character, Comic, ComicImage, Series, Tag
+from comics.signals import content_changed
 
 
 def comics(
@@ -77,6 +78,7 @@ def comics(
         Comic.characters.through.objects.bulk_create(
             Comic.characters.through(comic=c, character=character) for c in created
         )
+    content_changed()  # bulk writes send no signals, as in the importer
     return created
 
 

@@ -4,22 +4,29 @@ import pytest
 from django.utils import timezone
 
 from comics import selectors
-from comics.models import Series
+from comics.models import Comic, Series
 from tests import factories
 from tests.comics_tests import bulk
 
 pytestmark = pytest.mark.django_db
 
 
-def test_comic_page_data_takes_five_queries(series, django_assert_num_queries):
+def _page_data(number: int):
+    comic = selectors.comic_for_page(series_slug=None, number=number)
+    list(comic.images.all()), list(comic.tags.all()), list(comic.characters.all())
+    assert comic.chapter.get_absolute_url() == "/archive/chapter/part/"
+    return comic, selectors.comic_neighbours(comic=comic)
+
+
+def test_comic_page_data_takes_six_queries_cold_and_four_warm(series, django_assert_num_queries):
     chapter = factories.chapter(title="Part")
     for n in (1, 3, 5, 8):
         factories.comic(number=n, chapter=chapter if n >= 3 else None)
-    with django_assert_num_queries(5):  # the comic, its images, tags, characters; its neighbours
-        comic = selectors.comic_for_page(series_slug=None, number=5)
-        list(comic.images.all()), list(comic.tags.all()), list(comic.characters.all())
-        assert comic.chapter.get_absolute_url() == "/archive/chapter/part/"
-        links = selectors.comic_neighbours(comic=comic)
+    # The comic, its images, tags, characters; the series' published order and its next schedule.
+    with django_assert_num_queries(6):
+        _page_data(5)
+    with django_assert_num_queries(4):  # the worker now holds the published order
+        comic, links = _page_data(5)
     assert {name: link.number if link else None for name, link in links.items()} == {
         "first": 1,
         "prev": 3,
@@ -71,19 +78,49 @@ def test_comics_before_ends_exactly_at_the_first_comic(series):
 def test_random_uses_no_order_by_random(series, django_assert_max_num_queries):
     bulk.comics(50, series=series)
     with django_assert_max_num_queries(2) as queries:
-        comic = selectors.comic_random(series=series)
-    assert 1 <= comic.number <= 50
+        url = selectors.comic_random_url(series=series)
+    assert 1 <= int(url.split("/")[2]) <= 50
     sql = " ".join(q["sql"].upper() for q in queries.captured_queries)
     assert "RAND" not in sql
     assert "OFFSET" not in sql
 
 
-def test_random_lands_on_the_next_published_comic_after_a_gap(series, monkeypatch):
-    factories.comic(number=1)
+def test_random_picks_only_published_comics_and_all_of_them(series):
+    factories.comic(number=1, title="One")
     factories.draft_comic(number=2)
-    factories.comic(number=10)
-    monkeypatch.setattr(selectors.random, "randint", lambda low, high: 2)
-    assert selectors.comic_random(series=series).number == 10
+    factories.scheduled_comic(number=3)
+    factories.comic(number=10, title="Ten")
+    picks = {selectors.comic_random_url(series=series) for _ in range(60)}
+    assert picks == {"/comic/1/one/", "/comic/10/ten/"}
+
+
+def test_a_deleted_comic_leaves_the_published_order_at_once(series):
+    for n in (1, 2, 3):
+        factories.comic(number=n)
+    assert selectors.published_order(series_id=series.pk).numbers == [1, 2, 3]
+    Comic.objects.get(number=2).delete()
+    assert selectors.published_order(series_id=series.pk).numbers == [1, 3]
+
+
+def test_a_scheduled_comic_joins_the_published_order_at_its_time(series, monkeypatch):
+    factories.comic(number=1)
+    soon = timezone.now() + timedelta(minutes=5)
+    factories.comic(number=2, publish_at=soon)
+    assert selectors.published_order(series_id=series.pk).numbers == [1]
+    monkeypatch.setattr(selectors.timezone, "now", lambda: soon + timedelta(seconds=1))
+    assert selectors.published_order(series_id=series.pk).numbers == [1, 2]
+
+
+def test_a_write_that_sent_no_signal_shows_within_the_maximum_age(series, monkeypatch):
+    """Another process's write reaches a worker without a shared cache within ORDER_MAX_AGE."""
+    factories.comic(number=1)
+    factories.comic(number=2)
+    assert selectors.published_order(series_id=series.pk).numbers == [1, 2]
+    Comic.objects.filter(number=2).update(status=Comic.Status.DRAFT)  # no signal, as from elsewhere
+    assert selectors.published_order(series_id=series.pk).numbers == [1, 2]
+    later = timezone.now() + timedelta(seconds=selectors.ORDER_MAX_AGE + 1)
+    monkeypatch.setattr(selectors.timezone, "now", lambda: later)
+    assert selectors.published_order(series_id=series.pk).numbers == [1]
 
 
 def test_archive_years_counts_published_comics_per_year_in_the_site_time_zone(series, settings):

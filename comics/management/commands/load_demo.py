@@ -33,7 +33,9 @@ class Command(BaseCommand):
             raise CommandError("The database already has comics; the demo is only loaded into an empty one.")
         with transaction.atomic():
             count = self._load()
-        self.stdout.write(self.style.SUCCESS(f"Loaded the demo comic: {count} strips in {len(demo.CHAPTERS)} chapters."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded the demo comic: {count} strips in {len(demo.CHAPTERS)} chapters.")
+        )
 
     def _load(self) -> int:
         series = Series.objects.get(is_default=True)
