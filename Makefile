@@ -33,7 +33,8 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py ensure_admin
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C stops)"
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) taleas.asgi:application
 
 # The whole suite, once on the embedded default (SQLite, local memory) and once on MariaDB + Redis.
 test: test-sqlite test-mariadb
