@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comics.models import Chapter, Character, Comic, ComicImage, Series, Tag
-from comics.signals import content_version
+from comics.signals import content_state
 
 NAV_LINKS = ("first", "prev", "next", "last", "chapter_start", "prev_chapter", "next_chapter")
 
@@ -87,9 +87,9 @@ class NavLink:
 class PublishedOrder:
     """The published comics of one series in reading order: numbers and slugs, nothing else.
 
-    Each worker keeps one per series in memory. It is rebuilt when the content version changes
-    (any save or delete, see comics/signals.py), when its next scheduled comic comes out, and at
-    the latest after ORDER_MAX_AGE, which bounds how stale it can be after a write made in another
+    Each worker keeps one per series in memory, for the content state it was built in (see
+    comics/signals.py: any write, or the next scheduled comic coming out, changes the state), and
+    at most ORDER_MAX_AGE seconds, which bounds how stale it can be after a write made by another
     process that shares no cache with this one (the embedded default's local-memory cache).
     """
 
@@ -97,25 +97,20 @@ class PublishedOrder:
     slugs: dict[int, str]
     chapter_starts: dict[int, int]  # chapter id -> number of its first published comic
     chapters: list[tuple[int, int]]  # (position, id) of chapters with published comics, in order
+    state: str
     built_at: datetime
-    valid_until: datetime | None  # publish time of the next scheduled comic
-
-    def is_fresh(self, now: datetime) -> bool:
-        if self.valid_until is not None and now >= self.valid_until:
-            return False
-        return (now - self.built_at).total_seconds() < ORDER_MAX_AGE
 
 
 ORDER_MAX_AGE = 60
-_orders: dict[int, tuple[str, PublishedOrder]] = {}
+_orders: dict[int, PublishedOrder] = {}
 
 
 def published_order(*, series_id: int) -> PublishedOrder:
-    """The series' published order: from this worker's memory, or rebuilt in two queries."""
-    version, now = content_version(), timezone.now()
-    cached = _orders.get(series_id)
-    if cached and cached[0] == version and cached[1].is_fresh(now):
-        return cached[1]
+    """The series' published order: from this worker's memory, or rebuilt in one query."""
+    state, now = content_state(), timezone.now()
+    order = _orders.get(series_id)
+    if order and order.state == state and (now - order.built_at).total_seconds() < ORDER_MAX_AGE:
+        return order
     rows = (
         Comic.objects.published(now=now)
         .filter(series_id=series_id)
@@ -129,9 +124,8 @@ def published_order(*, series_id: int) -> PublishedOrder:
         if chapter_id is not None:
             chapter_starts.setdefault(chapter_id, number)
             chapters.add((position, chapter_id))
-    upcoming = Comic.objects.scheduled(now=now).filter(series_id=series_id).aggregate(at=Min("publish_at"))["at"]
-    order = PublishedOrder(numbers, slugs, chapter_starts, sorted(chapters), now, upcoming)
-    _orders[series_id] = (version, order)
+    order = PublishedOrder(numbers, slugs, chapter_starts, sorted(chapters), state, now)
+    _orders[series_id] = order
     return order
 
 

@@ -5,11 +5,14 @@ this version. Bulk writes that send no signals (the importer's bulk_create/bulk_
 reordering) call `content_changed()` themselves.
 """
 
+from datetime import datetime
 from uuid import uuid4
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 
 VERSION_KEY = "comics:content-version"
 
@@ -21,6 +24,29 @@ def content_version() -> str:
         cache.add(VERSION_KEY, uuid4().hex, timeout=None)
         version = cache.get(VERSION_KEY)
     return version
+
+
+def content_state() -> str:
+    """A token that changes whenever what readers see may have changed: on every write (the
+    content version) and when the next scheduled comic's time comes. Every worker computes the
+    same token, so caches keyed by it agree."""
+    version, upcoming = content_version_and_schedule()
+    return f"{version}:{upcoming.isoformat() if upcoming else 'none'}"
+
+
+def content_version_and_schedule() -> tuple[str, datetime | None]:
+    """The content version and the publish time of the next scheduled comic (None if there is
+    none): one query per version and per scheduled comic coming out, shared through the cache."""
+    from comics.models import Comic
+
+    version = content_version()
+    key = f"comics:next-publish:{version}"
+    stored, now = cache.get(key), timezone.now()
+    upcoming = None if stored in (None, "none") else datetime.fromisoformat(stored)
+    if stored is None or (upcoming is not None and now >= upcoming):
+        upcoming = Comic.objects.scheduled(now=now).aggregate(at=Min("publish_at"))["at"]
+        cache.set(key, upcoming.isoformat() if upcoming else "none", timeout=24 * 3600)
+    return version, upcoming
 
 
 def content_changed(**kwargs) -> None:

@@ -141,7 +141,7 @@ USE_TZ = True
 # --- Static files and media ------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT") or BASE_DIR / "var" / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "var" / "media")
@@ -190,6 +190,10 @@ IMAGE_MAX_MEGAPIXELS = float(env("IMAGE_MAX_MEGAPIXELS", "40"))
 IMAGE_WIDTHS = [int(w) for w in env_list("IMAGE_WIDTHS", "480,960,1600")]
 THUMBNAIL_WIDTH = int(env("THUMBNAIL_WIDTH", "240"))
 COMICS_PER_SCROLL = int(env("COMICS_PER_SCROLL", "5"))
+# Reader pages are kept in the cache this long, keyed by the content state, so a change shows at
+# once. Without Redis each process has its own cache: a write made by another process (an import
+# run from the shell) shows within this time. 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600" if REDIS_URL else "60"))
 
 # --- Logging: flat files in LOG_DIR when set, else the console ---------------------------------------
 
