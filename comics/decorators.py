@@ -23,11 +23,7 @@ def reader_cache(view):
     @wraps(view)
     def cached_view(request, *args, **kwargs):
         seconds = settings.PAGE_CACHE_SECONDS
-        if (
-            not seconds
-            or request.method not in ("GET", "HEAD")
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-        ):
+        if not seconds or request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
         address = f"{content_state()}|{request.get_host()}|{request.get_full_path()}"
         key = "page:" + blake2b(address.encode(), digest_size=16).hexdigest()
