@@ -5,11 +5,13 @@
 What it does, in order:
 1. (unless --skip-import) recreates the MariaDB database `taleas_bench`, migrates it and imports
    ../shared/data/xkcd with its images, timing the import;
-2. starts gunicorn with 2 sync workers on 127.0.0.1:8765 with the production settings (DEBUG off,
-   MariaDB, Redis, collected static files); no page is cached: every request renders its page;
+2. starts gunicorn (2 sync workers, --preload) on 127.0.0.1:8765 with the production settings
+   (DEBUG off, MariaDB, Redis, collected static files), twice: with the page cache off
+   (PAGE_CACHE_SECONDS=0: every request renders its page) and on (the default, Redis);
 3. loads each page with wrk (Debian's package) and prints requests/s, p50 and p99 beside the
-   framework's floor, /healthz, a Django view that touches nothing;
-4. prints the peak resident memory (VmHWM) of each worker after the run.
+   framework's floor, /healthz, a Django view that touches nothing. The random-comic run starts
+   from an empty cache, so with the page cache on it includes every first render;
+4. prints each worker's peak resident memory (VmHWM) and proportional share (Pss) after the run.
 Needs MariaDB on 127.0.0.1:3306 (root, no password; BENCH_DATABASE_URL overrides), Redis on
 127.0.0.1:6379 (database 9; BENCH_REDIS_URL overrides) and wrk.
 """
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,13 +117,16 @@ def run_wrk(path: str, *, duration: int, connections: int, script: str | None = 
     return rps, p50, p99
 
 
-def worker_peak_memory(master_pid: int) -> list[float]:
+def worker_memory(master_pid: int) -> list[str]:
+    """Peak resident memory (VmHWM) of each worker, and its proportional share (Pss: pages shared
+    with the preloaded master counted in part), in MB."""
     children = subprocess.run(["pgrep", "-P", str(master_pid)], capture_output=True, text=True).stdout.split()
-    peaks = []
+    figures = []
     for pid in children:
-        status = Path(f"/proc/{pid}/status").read_text()
-        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
-    return peaks
+        peak = int(re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text()).group(1))
+        pss = int(re.search(r"Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text()).group(1))
+        figures.append(f"peak {peak / 1024:.1f} MB, Pss {pss / 1024:.1f} MB")
+    return figures
 
 
 def main() -> None:
@@ -142,34 +148,45 @@ def main() -> None:
         lua.write("paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n")
         lua.write("request = function() return wrk.format(nil, paths[math.random(#paths)]) end\n")
 
+    pages = [
+        ("floor: /healthz (trivial Django view)", "/healthz", None),
+        (f"comic page, one hot comic ({hot})", hot, None),
+        (f"comic page, random across {len(paths)} comics", "/", lua.name),
+        ("home (latest + earlier comics)", "/", None),
+        ("archive", "/archive/", None),
+        ("RSS feed", "/feed/rss/", None),
+    ]
+    print(f"\n{len(paths)} published comics; wrk -t2 -c{args.connections} -d{args.duration}s; gunicorn -w 2 --preload")
+    try:
+        serve_and_load("no page cache: every request renders", pages, seconds="0", args=args)
+        warm = (f"comic page, random, after one pass over all {len(paths)}", "/", lua.name)
+        serve_and_load("page cache (Redis)", [*pages, warm], seconds="600", args=args, warm_up=paths)
+    finally:
+        os.unlink(lua.name)
+
+
+def serve_and_load(mode: str, pages: list, *, seconds: str, args, warm_up: list[str] = ()) -> None:
+    manage("shell", "--no-imports", "-c", "from django.core.cache import cache; cache.clear()")
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "taleas.wsgi", "-w", "2", "-b", ADDRESS, "--log-level", "warning"],
+        [PY, "-m", "gunicorn", "taleas.wsgi", "-w", "2", "--preload", "-b", ADDRESS, "--log-level", "warning"],
         cwd=ROOT,
-        env=environment(),
+        env={**environment(), "PAGE_CACHE_SECONDS": seconds},
     )
     try:
         wait_for_server()
-        pages = [
-            ("floor: /healthz (trivial Django view)", "/healthz", None),
-            (f"comic page, one hot comic ({hot})", hot, None),
-            (f"comic page, random across {len(paths)} comics", "/", lua.name),
-            ("home (latest + earlier comics)", "/", None),
-            ("archive", "/archive/", None),
-            ("RSS feed", "/feed/rss/", None),
-        ]
-        print(f"\n{len(paths)} published comics; wrk -t2 -c{args.connections} -d{args.duration}s; gunicorn -w 2\n")
-        print(f"{'page':<52} {'req/s':>8} {'p50':>9} {'p99':>9} {'% floor':>8}")
+        print(f"\n{mode}\n{'page':<56} {'req/s':>8} {'p50':>9} {'p99':>9} {'% floor':>8}")
         floor = None
         for label, path, script in pages:
+            if label.startswith("comic page, random, after"):
+                with ThreadPoolExecutor(4) as pool:
+                    list(pool.map(lambda p: urllib.request.urlopen(f"http://{ADDRESS}{p}").read(), warm_up))
             rps, p50, p99 = run_wrk(path, duration=args.duration, connections=args.connections, script=script)
             floor = floor or rps
-            print(f"{label:<52} {rps:>8.0f} {p50:>9} {p99:>9} {100 * rps / floor:>7.0f}%")
-        peaks = worker_peak_memory(server.pid)
-        print("\npeak memory per worker (VmHWM): " + ", ".join(f"{m:.1f} MB" for m in peaks))
+            print(f"{label:<56} {rps:>8.0f} {p50:>9} {p99:>9} {100 * rps / floor:>7.0f}%")
+        print("memory per worker: " + "; ".join(worker_memory(server.pid)))
     finally:
         server.terminate()
         server.wait()
-        os.unlink(lua.name)
 
 
 if __name__ == "__main__":

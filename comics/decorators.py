@@ -1,4 +1,4 @@
-"""`reader_cache`: whole reader pages kept in the cache, keyed by the content state.
+"""`reader_cache`: whole reader pages kept in the cache, each valid for one content state.
 
 A reader page is rendered once per content state (comics/signals.py: every write, and every
 scheduled comic's publish time, gives a new one) and then served from the cache, so a new comic,
@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 
-from comics.signals import content_state
+from comics.signals import content_state_and_get
 
 # Headers a cached page keeps; anything else (cookies above all) is never stored.
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link", "X-Robots-Tag")
@@ -25,12 +25,13 @@ def reader_cache(view):
         seconds = settings.PAGE_CACHE_SECONDS
         if not seconds or request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return view(request, *args, **kwargs)
-        address = f"{content_state()}|{request.get_host()}|{request.get_full_path()}"
+        # One entry per address, holding the state it was rendered in: the state and the entry
+        # come back in one cache round trip, and an entry from an older state is rendered anew.
+        address = f"{request.get_host()}|{request.get_full_path()}"
         key = "page:" + blake2b(address.encode(), digest_size=16).hexdigest()
-        stored = cache.get(key)
-        if stored is not None:
-            content, headers = stored
-            response = HttpResponse(content, headers=headers)
+        state, stored = content_state_and_get(key)
+        if stored is not None and stored[0] == state:
+            response = HttpResponse(stored[1], headers=stored[2])
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
@@ -43,7 +44,7 @@ def reader_cache(view):
             and "no-store" not in response.get("Cache-Control", "")
         ):
             headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-            cache.set(key, (response.content, headers), seconds)
+            cache.set(key, (state, response.content, headers), seconds)
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -6,6 +6,7 @@ reordering) call `content_changed()` themselves.
 """
 
 from datetime import datetime
+from typing import Any
 from uuid import uuid4
 
 from django.core.cache import cache
@@ -17,36 +18,47 @@ from django.utils import timezone
 VERSION_KEY = "comics:content-version"
 
 
+NEXT_PUBLISH_KEY = "comics:next-publish"
+
+
 def content_version() -> str:
     """The current version; a new one when the cache has none (it was cleared or evicted)."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY)
-    return version
+    return content_version_and_schedule()[0]
 
 
 def content_state() -> str:
     """A token that changes whenever what readers see may have changed: on every write (the
     content version) and when the next scheduled comic's time comes. Every worker computes the
     same token, so caches keyed by it agree."""
-    version, upcoming = content_version_and_schedule()
-    return f"{version}:{upcoming.isoformat() if upcoming else 'none'}"
+    return content_state_and_get(None)[0]
+
+
+def content_state_and_get(key: str | None) -> tuple[str, Any]:
+    """The content state, and the cached value at `key`, in one cache round trip."""
+    version, upcoming, value = _read_state(key)
+    return f"{version}:{upcoming.isoformat() if upcoming else 'none'}", value
 
 
 def content_version_and_schedule() -> tuple[str, datetime | None]:
-    """The content version and the publish time of the next scheduled comic (None if there is
-    none): one query per version and per scheduled comic coming out, shared through the cache."""
+    """The content version and the publish time of the next scheduled comic (None if none)."""
+    return _read_state(None)[:2]
+
+
+def _read_state(key: str | None) -> tuple[str, datetime | None, Any]:
+    """One cache round trip; one query per version and per scheduled comic coming out."""
     from comics.models import Comic
 
-    version = content_version()
-    key = f"comics:next-publish:{version}"
-    stored, now = cache.get(key), timezone.now()
-    upcoming = None if stored in (None, "none") else datetime.fromisoformat(stored)
-    if stored is None or (upcoming is not None and now >= upcoming):
-        upcoming = Comic.objects.scheduled(now=now).aggregate(at=Min("publish_at"))["at"]
-        cache.set(key, upcoming.isoformat() if upcoming else "none", timeout=24 * 3600)
-    return version, upcoming
+    stored = cache.get_many([VERSION_KEY, NEXT_PUBLISH_KEY, *([key] if key else [])])
+    version, schedule = stored.get(VERSION_KEY), stored.get(NEXT_PUBLISH_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, uuid4().hex, timeout=None)
+        version = cache.get(VERSION_KEY)
+    now = timezone.now()
+    # The schedule is trusted only for the version it was computed under and until it comes due.
+    if schedule is None or schedule[0] != version or (schedule[1] is not None and now >= schedule[1]):
+        schedule = (version, Comic.objects.scheduled(now=now).aggregate(at=Min("publish_at"))["at"])
+        cache.set(NEXT_PUBLISH_KEY, schedule, timeout=None)
+    return version, schedule[1], stored.get(key)
 
 
 def content_changed(**kwargs) -> None:
