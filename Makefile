@@ -39,10 +39,9 @@ run: install
 # The whole suite, once on the embedded default (SQLite, local memory) and once on MariaDB + Redis.
 test: test-sqlite test-mariadb
 
-# What the tests drive besides Python: Debian's chromium (Playwright), nginx and wrk.
+# What the tests drive besides Python: Debian's chromium, through Playwright.
 test-deps:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
-	command -v nginx >/dev/null || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then echo "Installing$$missing with apt-get"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
@@ -65,4 +64,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 bench: install
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/import_archive.py
 	$(PY) bench/pages.py

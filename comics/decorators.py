@@ -27,7 +27,7 @@ def reader_cache(view):
             return view(request, *args, **kwargs)
         # One entry per address, holding the state it was rendered in: the state and the entry
         # come back in one cache round trip, and an entry from an older state is rendered anew.
-        address = f"{request.get_host()}|{request.get_full_path()}"
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         key = "page:" + blake2b(address.encode(), digest_size=16).hexdigest()
         state, stored = content_state_and_get(key)
         if stored is not None and stored[0] == state:

@@ -76,3 +76,12 @@ def test_the_page_cache_can_be_turned_off(client, series, settings, django_asser
     with django_assert_num_queries(4):  # the comic, its images, tags and characters, every time
         response = client.get("/comic/1/gerald/")
     assert "X-Page-Cache" not in response
+
+
+def test_http_and_https_pages_are_cached_apart(client, series):
+    """Absolute URLs in a page follow its scheme when SITE_URL is unset."""
+    factories.comic(number=1, title="Gerald")
+    assert 'content="http://testserver/' in client.get("/comic/1/gerald/").content.decode()
+    secure = client.get("/comic/1/gerald/", secure=True)
+    assert secure["X-Page-Cache"] == "miss"
+    assert 'content="https://testserver/' in secure.content.decode()

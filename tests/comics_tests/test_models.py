@@ -25,3 +25,17 @@ def test_state_label_names_the_schedule(series):
     assert comic.state_label.startswith("Scheduled for ")
     comic.status = Comic.Status.DRAFT
     assert comic.state_label == "Draft"
+
+
+def test_is_visible_agrees_with_published_for_every_state(series):
+    """The admin's `is_visible` mirrors `published()`, the one definition readers go through."""
+    now = timezone.now()
+    cases = [
+        factories.comic(number=1),
+        factories.draft_comic(number=2),
+        factories.scheduled_comic(number=3),
+        factories.comic(number=4, publish_at=now - timedelta(seconds=1)),
+        factories.draft_comic(number=5, publish_at=now - timedelta(days=3)),
+    ]
+    published = set(Comic.objects.published().values_list("pk", flat=True))
+    assert {comic.pk for comic in cases if comic.is_visible} == published == {cases[0].pk, cases[3].pk}
