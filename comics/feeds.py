@@ -15,6 +15,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import format_html, format_html_join
 
 from comics import links, markup, selectors
+from comics.templatetags.comics import image_alt
 
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -98,15 +99,33 @@ class ComicRssFeed(Feed):
 
     def _images(self, comic):
         for image in comic.images.all():
-            src = image.source_url if image.is_missing else self._absolute(image.url())
-            if src:
-                yield image, src
+            yield image, links.image_url(self.request, image)
+
+    def _picture(self, comic, image, src, alt):
+        if src:
+            return format_html(
+                '<p><img src="{}" alt="{}" title="{}" width="{}" height="{}"></p>',
+                src,
+                alt,
+                comic.alt_text,
+                image.width or "",
+                image.height or "",
+            )
+        # Never an <img> pointing at a web page: the address of the original, when there is one.
+        original = links.safe_href(comic.source_url)
+        if original:
+            return format_html('<p>Image not available: <a href="{}">see the original</a>.</p>', original)
+        return format_html("<p>{}</p>", "Image not available.")
 
     def item_description(self, comic):
+        images = list(self._images(comic))
         pictures = format_html_join(
             "",
-            '<p><img src="{}" alt="{}" title="{}" width="{}" height="{}"></p>',
-            ((src, comic.image_alt, comic.alt_text, i.width or "", i.height or "") for i, src in self._images(comic)),
+            "{}",
+            (
+                (self._picture(comic, image, src, image_alt(comic, position, len(images))),)
+                for position, (image, src) in enumerate(images, 1)
+            ),
         )
         alt = format_html("<p>{}</p>", comic.alt_text) if comic.alt_text else ""
         return format_html("{}{}{}", pictures, alt, markup.note_html(comic.note))

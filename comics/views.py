@@ -257,13 +257,7 @@ def _api_response(request: HttpRequest, comic: Comic | None) -> JsonResponse:
     if comic is None:
         raise Http404("No such comic")
     images = list(comic.images.all())
-    image = images[0] if images else None
-    if image is None:
-        img = ""
-    elif image.is_missing:
-        img = image.source_url
-    else:
-        img = links.absolute_url(request, image.url())
+    img = links.image_url(request, images[0] if images else None)
     day = timezone.localtime(comic.publish_at)
     return JsonResponse(
         {
@@ -275,7 +269,7 @@ def _api_response(request: HttpRequest, comic: Comic | None) -> JsonResponse:
             "safe_title": comic.title,
             "transcript": comic.transcript,
             "alt": comic.alt_text,
-            "img": img,
+            "img": img,  # "" when there is no image to show, as xkcd does
             "title": comic.title,
             "day": str(day.day),
         }

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from comics import links, markup
-from comics.models import ComicImage
+from comics.models import Comic, ComicImage
 
 register = template.Library()
 
@@ -34,12 +34,13 @@ def _sizes(width: int | None) -> str:
 def image_sources(image: ComicImage) -> dict:
     """src, srcset (original format) and webp_srcset of a comic image.
 
-    A missing file is drawn from its source URL; an animated GIF keeps its original (the resized
-    variants are stills). The WebP source is offered only when its widths cover the drawn size,
-    so no browser is handed a blurry upscale.
+    A missing file is drawn from its source URL when that is an image address, else src is ""
+    (a placeholder is drawn); an animated GIF keeps its original (the resized variants are
+    stills). The WebP source is offered only when its widths cover the drawn size, so no browser
+    is handed a blurry upscale.
     """
     if image.is_missing:
-        return {"src": image.source_url, "srcset": "", "webp_srcset": ""}
+        return {"src": links.image_address(image.source_url), "srcset": "", "webp_srcset": ""}
     src = image.url()
     if image.is_animated or not image.width:
         return {"src": src, "srcset": "", "webp_srcset": ""}
@@ -55,17 +56,38 @@ def image_sources(image: ComicImage) -> dict:
     }
 
 
-@register.inclusion_tag("includes/picture.html")
-def comic_picture(image: ComicImage, alt: str, title: str = "", lazy: bool = True) -> dict:
-    """A <picture> with WebP and original-format srcsets, width/height, and lazy or eager loading."""
+def image_alt(comic: Comic, position: int, count: int) -> str:
+    """The alt text of a comic's image: the comic's description for the first, "<title>, image 2 of 3" after."""
+    return comic.image_alt if position == 1 else f"{comic.title}, image {position} of {count}"
+
+
+@register.inclusion_tag("includes/pictures.html")
+def comic_pictures(comic: Comic, main: bool = False) -> dict:
+    """Every image of a comic, in order: <picture>s with WebP and original-format srcsets, width/height
+    (or a reserved box when the size is unknown), lazy loading, and the hover text as title.
+
+    An image that is neither stored nor at an image address is a placeholder linking to the
+    comic's original page. `main`: the comic of its own page: its first image loads eagerly, each
+    picture links to `comic.link`, and a comic without images says so.
+    """
+    images = list(comic.images.all())
+    pictures = [
+        {
+            **image_sources(image),
+            "sizes": _sizes(image.width),
+            "width": image.width,
+            "height": image.height,
+            "alt": image_alt(comic, position, len(images)),
+            "lazy": not (main and position == 1),
+        }
+        for position, image in enumerate(images, 1)
+    ]
     return {
-        **image_sources(image),
-        "sizes": _sizes(image.width),
-        "width": image.width,
-        "height": image.height,
-        "alt": alt,
-        "title": title,
-        "lazy": lazy,
+        "pictures": pictures,
+        "title": comic.alt_text,
+        "href": links.safe_href(comic.link) if main else "",
+        "original": links.safe_href(comic.source_url),
+        "main": main,
     }
 
 
@@ -73,7 +95,8 @@ def thumbnail_sources(image: ComicImage | None) -> dict | None:
     if image is None:
         return None
     if image.is_missing:
-        return {"src": image.source_url, "webp": "", "width": None, "height": None}
+        src = links.image_address(image.source_url)
+        return {"src": src, "webp": "", "width": None, "height": None} if src else None
     thumb = image.variants.get("thumb")
     if thumb:
         return {
@@ -104,6 +127,12 @@ def safe_href(url: str) -> str:
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path: str) -> str:
     return links.absolute_url(context.get("request"), path)
+
+
+@register.simple_tag(takes_context=True)
+def image_url(context, image: ComicImage | None) -> str:
+    """The absolute address of a comic image for social cards, or "" when there is none to show."""
+    return links.image_url(context.get("request"), image)
 
 
 @register.simple_tag

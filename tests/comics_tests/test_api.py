@@ -69,6 +69,13 @@ def test_a_missing_image_gives_its_source_url(client, series):
     assert client.get("/comic/1/info.0.json").json()["img"] == "https://imgs.xkcd.com/comics/barrel_cropped_(1).jpg"
 
 
+def test_a_missing_image_whose_address_is_a_web_page_gives_an_empty_img(client, series):
+    page_url = "http://mimiandeunice.com/2010/07/26/boundaries/"
+    comic = factories.comic(number=1, source_url=page_url)
+    ComicImage.objects.create(comic=comic, source_url=page_url)
+    assert client.get("/comic/1/info.0.json").json()["img"] == ""
+
+
 def test_other_series_have_their_own_api(client, series):
     side = Series.objects.create(title="Side", slug="side")
     factories.comic(number=1, series=side, title="Aside")

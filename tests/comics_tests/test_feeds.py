@@ -1,5 +1,6 @@
 """RSS 2.0 and Atom feeds, parsed as a feed reader would parse them."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -135,6 +136,27 @@ def test_a_comic_with_a_missing_image_file_has_no_enclosure(client, series):
     item = rss_items(client)[0]
     assert item.find("enclosure") is None
     assert 'src="https://imgs.example.com/a.png"' in item.findtext("description")
+
+
+def test_a_missing_image_whose_address_is_a_web_page_is_no_img_but_a_link_to_the_original(client, series):
+    from comics.models import ComicImage
+
+    page_url = "http://mimiandeunice.com/2010/07/26/boundaries/"
+    comic = factories.comic(number=1, source_url=page_url)
+    ComicImage.objects.create(comic=comic, source_url=page_url)
+    item, entry = rss_items(client)[0], atom_entries(client)[0]
+    assert item.find("enclosure") is None and entry.find(f"{ATOM}link[@rel='enclosure']") is None
+    for description in (item.findtext("description"), entry.findtext(f"{ATOM}summary")):
+        assert "<img" not in description
+        assert f'<p>Image not available: <a href="{page_url}">see the original</a>.</p>' in description
+
+
+def test_each_image_of_a_comic_with_several_has_its_own_alt_in_the_feed(client, series):
+    comic = factories.comic(number=1, title="Tea party", description="Mimi pours tea.")
+    factories.image(comic=comic, position=0)
+    factories.image(comic=comic, position=1)
+    description = rss_items(client)[0].findtext("description")
+    assert re.findall(r'alt="([^"]*)"', description) == ["Mimi pours tea.", "Tea party, image 2 of 2"]
 
 
 def test_the_feed_runs_a_constant_number_of_queries(client, series):

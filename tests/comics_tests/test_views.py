@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -190,6 +191,58 @@ def test_an_image_whose_file_is_missing_is_drawn_from_its_source_url(client, ser
     page = html(client.get(comic.get_absolute_url()))
     assert 'src="https://imgs.example.com/comics/tea.png"' in page
     assert 'width="740" height="300"' in page
+
+
+def img_sources(page: str) -> list[str]:
+    return re.findall(r'<(?:img|source)\b[^>]*\s(?:src|srcset)="([^"]*)"', page)
+
+
+def test_a_missing_image_whose_address_is_a_web_page_is_a_placeholder_linking_to_the_original(client, series):
+    """An import once kept a strip's page URL as its image address: no <img> may point at it."""
+    page_url = "http://mimiandeunice.com/2010/07/26/boundaries/"
+    comic = factories.comic(number=1, title="Boundaries", source_url=page_url)
+    ComicImage.objects.create(comic=comic, source_url=page_url)
+    page = html(client.get(comic.get_absolute_url()))
+    assert img_sources(page) == []
+    assert re.search(
+        r'<div class="comic-placeholder"><p class="comic-placeholder-title">Image not available</p>'
+        rf'<p><a href="{re.escape(page_url)}">See the original</a></p></div>',
+        page,
+    )
+    assert 'property="og:image' not in page
+    assert '<meta name="twitter:card" content="summary">' in page
+    year = html(client.get(f"/archive/{timezone.localtime(comic.publish_at).year}/"))
+    assert "mimiandeunice.com" not in year and '<span class="thumb thumb-empty" aria-hidden="true"></span>' in year
+
+
+def test_a_placeholder_without_an_original_page_says_the_image_is_not_available(client, series):
+    comic = factories.comic(number=1, link="https://example.com/large")
+    ComicImage.objects.create(comic=comic)
+    page = html(client.get(comic.get_absolute_url()))
+    assert '<div class="comic-placeholder"><p class="comic-placeholder-title">Image not available</p></div>' in page
+    assert "comic-link" not in page  # no link around a box that is not the comic
+
+
+def test_a_hotlinked_image_of_unknown_size_reserves_a_box_while_it_loads(client, series, settings):
+    comic = factories.comic(number=1)
+    hotlink = "https://imgs.xkcd.com/comics/1000_comics.png"
+    ComicImage.objects.create(comic=comic, source_url=hotlink)
+    page = html(client.get(comic.get_absolute_url()))
+    assert f'<picture class="unsized"><img class="comic-image" src="{hotlink}"' in page
+    assert "width=" not in re.search(r"<img [^>]+>", page).group(0)
+    css = (Path(settings.BASE_DIR) / "static" / "css" / "site.css").read_text()
+    assert re.search(r"\.comic-figure picture\.unsized, \.comic-placeholder \{ min-height: [^;]+; \}", css)
+
+
+def test_every_image_of_a_page_with_several_has_a_meaningful_alt(client, series):
+    comic = factories.comic(number=1, title="Tea party", description="Mimi pours tea for Eunice.")
+    for position in range(3):
+        factories.image(comic=comic, position=position)
+    factories.comic_with_image(number=2, publish_at=timezone.now())  # the latest: Tea party is below it
+    expected = ["Mimi pours tea for Eunice.", "Tea party, image 2 of 3", "Tea party, image 3 of 3"]
+    for page in (html(client.get(comic.get_absolute_url())), html(client.get("/"))):
+        alts = re.findall(r'<img class="comic-image"[^>]* alt="([^"]*)"', page)
+        assert [alt for alt in alts if alt.startswith(("Mimi pours", "Tea party"))] == expected
 
 
 def test_navigation_links_first_previous_next_last_and_random(client, series):
