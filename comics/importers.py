@@ -7,19 +7,25 @@ not the import. Text is kept as given; only what the source itself escaped is un
 
 - `parse_xkcd`: xkcd's JSON API, one object per line. `number` is `num` (gaps such as 404 stay
   gaps). The title has its entities decoded once (`Clich&eacute;d` -> `Clichéd`, `D&D` stays), and
-  inline HTML tags (xkcd #472's `<span style=...>`) are stripped. `safe_title` is never used: xkcd
+  inline HTML tags (xkcd #472's `<span style=...>`) are stripped; the title as given is kept in
+  `Comic.extra["source_title"]`, so nothing is lost. `safe_title` is never used: xkcd
   builds it by deleting anything that looks like markup or an entity, which breaks "D&D Roll" and
   "<City>-Style Pizza" (`<City>` is not an HTML tag, so it stays). `alt` is HTML attribute text:
   entities decoded once. `transcript` is kept as given; `news` becomes the author's note (it is
   HTML, and the note is rendered through a sanitiser); `extra_parts` (raw HTML and scripts) goes
   into `Comic.extra` and is never rendered. Published at midnight, site time zone, on its date.
+  `img` is the image's address, kept for a comic whose image is not at hand.
 - `parse_mimi`: the Mimi and Eunice records. IDs are strings and are not unique as integers
   ("181" and its alternate "0181"), and URL dates do not follow ID order, so the number is the
   record's position in `comics.jsonl` (which is the order of the source's `sources.tsv`); the ID is
   kept in `source_id` ("mimi:0181"). Date and title come from the strip's URL
-  (`.../YYYY/MM/DD/slug/`). The transcript is kept verbatim, the word-bubble file goes into
-  `Comic.extra`. Speaker labels become characters named from `characters_list.txt`, except the
-  labels that are not characters (sound effects, on-image labels, "unknown", "nobody").
+  (`.../YYYY/MM/DD/slug/`); that URL is the strip's web page, not its image, so it is the
+  comic's `source_url` and a strip whose image is not at hand has no image address (the reader
+  shows a placeholder linking to the page). The strips have no hover text: `alt_text` stays empty.
+  The transcript is kept verbatim; the image's `description` is read from it (no ID line, no `}}`
+  comments, no emphasis marks, speakers by name). The word-bubble file goes into `Comic.extra`.
+  Speaker labels become characters named from `characters_list.txt`, except the labels that are
+  not characters (sound effects, on-image labels, "unknown", "nobody").
 - `parse_folder`: image files in natural name order (page2 before page10), with an optional CSV
   (`filename,title,date[,alt]`). New images are numbered after the series' last number. Without a
   date, the file's modification time is used; without a title, the file name.
@@ -46,11 +52,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from comics import links
 from comics.models import Character, Comic, ComicImage, Series
 from comics.services import comic_image_add
 from comics.signals import content_changed
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
+IMAGE_SUFFIXES = links.IMAGE_SUFFIXES
+# Part of every record's digest: bump it when the way records are read changes, so that a re-run
+# rewrites every comic instead of reporting it unchanged. 2: image addresses checked, Mimi
+# descriptions, xkcd source titles.
+DIGEST_VERSION = 2
 
 
 @dataclass
@@ -63,13 +74,14 @@ class Record:
     number: int | None = None  # None: the next free number in the series
     slug: str = ""
     alt_text: str = ""
+    description: str = ""
     transcript: str = ""
     note: str = ""
     link: str = ""
     source_url: str = ""
     extra: dict = field(default_factory=dict)
     image_path: Path | None = None  # the image file, when it is at hand
-    image_url: str = ""  # where the image lives otherwise
+    image_url: str = ""  # the image's own address (never a web page's), when it is not at hand
     # Speaker codes, in order of first appearance; None when the source knows nothing of characters.
     characters: tuple[str, ...] | None = None
 
@@ -83,6 +95,7 @@ class Record:
             "slug": self.slug,
             "publish_at": self.publish_at,
             "alt_text": self.alt_text,
+            "description": self.description,
             "transcript": self.transcript,
             "note": self.note,
             "link": self.link,
@@ -93,6 +106,7 @@ class Record:
     def digest(self, image_sha256: str = "") -> str:
         """A fingerprint of everything the import writes for this record, the image included."""
         payload = {
+            "version": DIGEST_VERSION,
             **self.comic_fields(),
             "publish_at": self.publish_at.isoformat(),
             "number": self.number,
@@ -169,7 +183,8 @@ def xkcd_record(data: dict, *, images: dict[str, Path] | None = None, tz: str | 
         raise BadRecord(f"missing field {exc.args[0]!r}") from None
     except (TypeError, ValueError):
         raise BadRecord(f"invalid date {data.get('year')}-{data.get('month')}-{data.get('day')}") from None
-    title = xkcd_title(_text(data, "title", required=True))
+    source_title = _text(data, "title", required=True)
+    title = xkcd_title(source_title)
     if not title.strip():
         raise BadRecord("empty title")
     extra_parts = data.get("extra_parts")
@@ -183,9 +198,9 @@ def xkcd_record(data: dict, *, images: dict[str, Path] | None = None, tz: str | 
         note=_text(data, "news"),
         link=_text(data, "link"),
         source_url=f"https://xkcd.com/{number}/",
-        extra={"extra_parts": extra_parts} if extra_parts else {},
+        extra={"source_title": source_title, **({"extra_parts": extra_parts} if extra_parts else {})},
         image_path=(images or {}).get(str(number)),
-        image_url=_text(data, "img"),
+        image_url=links.image_address(_text(data, "img")),
     )
 
 
@@ -208,6 +223,12 @@ def parse_xkcd(path: Path, *, images_dir: Path | None = None, tz: str | None = N
 MIMI_NOT_CHARACTERS = {"SFX", "L", "U", "NOBODY"}
 _MIMI_URL = re.compile(r"/(\d{4})/(\d{1,2})/(\d{1,2})/([^/?#]+)/?$")
 _SPEAKER = re.compile(r"^([A-Z][A-Z0-9]*):")  # "}}E: ..." is a comment, not a line of dialogue
+# How the description names what is said by a label that is not a character.
+MIMI_LABELS = {"SFX": "Sound", "L": "Caption", "U": "Someone"}
+# Emphasis marks: every asterisk (*bold*, *BLACK*-AND-*WHITE.*), then /italic/ and _underline_ marks
+# at the edges of a word (*/_I_/*, /now.../), so "24/7" keeps its slash.
+_EMPHASIS = re.compile(r"(?<!\S)[/_]+|[/_]+(?=[\s.,!?;:]|$)")
+_LABEL_LIST = re.compile(r"[A-Z0-9]+(?:\t[A-Z0-9]+)+")  # a word-bubble file's "E<TAB>M" line
 
 
 def parse_mimi_characters(path: Path) -> dict[str, str]:
@@ -230,7 +251,35 @@ def mimi_speakers(transcript: str) -> tuple[str, ...]:
     return tuple(code for code in codes if code not in MIMI_NOT_CHARACTERS)
 
 
-def mimi_record(data: dict, *, number: int, images: dict[str, Path] | None = None, tz: str | None = None) -> Record:
+def mimi_description(transcript: str, *, strip_id: str, names: dict[str, str] | None = None) -> str:
+    """What the strip's image shows, for its alt attribute, read from the transcript.
+
+    One line per balloon, "Eunice: CHEER UP, MIMI...": the ID line, `}}` comments and emphasis
+    marks are left out and speaker labels become names. A strip without words says so.
+    """
+    names = {**(names or {}), **MIMI_LABELS}
+    lines, speaker = [], ""
+    for raw in transcript.splitlines():
+        line = raw.partition("}}")[0].strip()
+        if not line or line == strip_id or _LABEL_LIST.fullmatch(line):
+            continue
+        text = line  # a line without a label goes on with the last speaker's balloon
+        if match := _SPEAKER.match(line):
+            speaker, text = match.group(1), line[match.end() :]
+        text = _EMPHASIS.sub("", text.replace("*", "")).strip()
+        if text and speaker != "NOBODY":  # NOBODY marks a strip without words
+            lines.append(f"{names.get(speaker, speaker)}: {text}" if speaker else text)
+    return "\n".join(lines) or ("A strip without words." if transcript.strip() else "")
+
+
+def mimi_record(
+    data: dict,
+    *,
+    number: int,
+    images: dict[str, Path] | None = None,
+    names: dict[str, str] | None = None,
+    tz: str | None = None,
+) -> Record:
     strip_id = _text(data, "id", required=True)
     if not strip_id.strip():
         raise BadRecord("empty id")
@@ -250,25 +299,27 @@ def mimi_record(data: dict, *, number: int, images: dict[str, Path] | None = Non
         title=" ".join(word.capitalize() for word in url_slug.split("-")),
         slug=slugify(url_slug)[:200],
         publish_at=_midnight(published, tz),
+        description=mimi_description(transcript, strip_id=strip_id.strip(), names=names),
         transcript=transcript,
         source_url=url,
         extra={"word_bubbles": data["word_bubbles"]} if data.get("word_bubbles") else {},
         image_path=(images or {}).get(strip_id),
-        image_url=url,
         characters=mimi_speakers(transcript),
     )
 
 
 def parse_mimi(folder: Path, *, tz: str | None = None) -> Iterator[Parsed]:
-    """Records of `folder/comics.jsonl`, numbered by their line; images from `folder/images/<id>.png`."""
+    """Records of `folder/comics.jsonl`, numbered by their line; images from `folder/images/<id>.png`,
+    speakers' names for the descriptions from `folder/characters_list.txt` when it is there."""
     folder = Path(folder)
     images = _images_by_stem(folder / "images") if (folder / "images").is_dir() else {}
+    names = parse_mimi_characters(folder / "characters_list.txt") if (folder / "characters_list.txt").exists() else {}
     for line_number, data in _json_lines(folder / "comics.jsonl"):
         if isinstance(data, BadRecord):
             yield line_number, data
             continue
         try:
-            yield line_number, mimi_record(data, number=line_number, images=images, tz=tz)
+            yield line_number, mimi_record(data, number=line_number, images=images, names=names, tz=tz)
         except BadRecord as exc:
             yield line_number, exc
 
@@ -355,7 +406,18 @@ def take(parsed: Iterable[Parsed], limit: int | None) -> Iterator[Parsed]:
 
 # --- Writing records ---------------------------------------------------------------------------------
 
-COMIC_FIELDS = ["title", "slug", "publish_at", "alt_text", "transcript", "note", "link", "source_url", "extra"]
+COMIC_FIELDS = [
+    "title",
+    "slug",
+    "publish_at",
+    "alt_text",
+    "description",
+    "transcript",
+    "note",
+    "link",
+    "source_url",
+    "extra",
+]
 
 
 @dataclass
@@ -598,7 +660,7 @@ class ArchiveImport:
                 comic_id__in=[p.known.id for p in batch if p.known is not None], position=0
             ).order_by("-id")
         }
-        placeholders, stale, failed = [], [], {}
+        placeholders, retargeted, stale, failed = [], [], [], {}
         for plan in batch:
             comic = comics[plan.record.source_id]
             current = firsts.get(comic.pk)
@@ -607,8 +669,9 @@ class ArchiveImport:
                     placeholders.append(ComicImage(comic=comic, position=0, source_url=plan.record.image_url))
                     self.counts.images_missing += 1
                 elif current.is_missing and current.source_url != plan.record.image_url:
+                    # An earlier run may have kept a web page's address here; this clears it.
                     current.source_url = plan.record.image_url
-                    current.save(update_fields=["source_url"])
+                    retargeted.append(current)
                 # A stored image is never replaced by a placeholder: the author may have uploaded it.
                 continue
             if current is not None and current.sha256 == plan.image_sha256:
@@ -630,6 +693,7 @@ class ArchiveImport:
             if current is not None:
                 stale.append(current)
         ComicImage.objects.bulk_create(placeholders)
+        ComicImage.objects.bulk_update(retargeted, ["source_url"])
         if stale:
             ComicImage.objects.filter(pk__in=[image.pk for image in stale]).delete()
             paths = [path for image in stale for path in _stored_paths(image)]

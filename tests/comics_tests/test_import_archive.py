@@ -2,7 +2,9 @@
 
 import io
 import json
+import re
 import shutil
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,6 +14,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
+from comics import importers
 from comics.importers import ArchiveImport, natural_key, parse_xkcd, xkcd_title
 from comics.models import Character, Comic, ComicImage, Series
 from tests import factories
@@ -111,6 +114,14 @@ def test_titles_and_alt_text_have_their_entities_decoded_once(xkcd_archive):
     assert xkcd(1144).alt_text == "<A>: Like </a>this.\xa0"
 
 
+@pytest.mark.django_db
+def test_the_title_as_the_source_gave_it_is_kept_in_extra(xkcd_archive):
+    source = {r["num"]: r for r in records(XKCD)}
+    assert source[472]["title"] == '<span style="color: #0000ED">House</span> of Pancakes'
+    assert xkcd(472).extra["source_title"] == source[472]["title"]
+    assert xkcd(259).extra["source_title"] == "Clich&eacute;d Exchanges"
+
+
 def test_an_already_decoded_entity_is_not_decoded_twice():
     assert xkcd_title("Tom &amp;amp; Jerry") == "Tom &amp; Jerry"
 
@@ -131,7 +142,7 @@ def test_imported_comics_are_published_at_midnight_on_their_date_with_their_sour
     assert Comic.objects.published().filter(series=xkcd_archive["series"]).count() == 3279
     assert (first.source_id, first.source_url, first.slug) == ("xkcd:1", "https://xkcd.com/1/", "barrel-part-1")
     assert sorted(xkcd(826).extra["extra_parts"]) == ["headerextra", "imgAttr", "post", "pre"]
-    assert xkcd(1).extra == {}
+    assert xkcd(1).extra == {"source_title": "Barrel - Part 1"}
 
 
 @pytest.mark.django_db
@@ -306,7 +317,42 @@ def test_mimi_import_creates_every_strip_and_keeps_string_ids(mimi_archive):
     assert helmet.number != alternate.number  # "181" and "0181" are different strips
     assert strips.get(source_id="mimi:0000").number == 1  # numbered in the order of sources.tsv
     assert not alternate.images.get().is_missing
-    assert strips.get(source_id="mimi:002").images.get().source_url == "http://mimiandeunice.com/2010/07/26/boundaries/"
+
+
+@pytest.mark.django_db
+def test_a_mimi_strip_whose_image_is_not_at_hand_keeps_its_page_url_on_the_comic_not_as_an_image(mimi_archive):
+    """The source URL is the strip's web page: an <img> pointing at it would show nothing."""
+    boundaries = Comic.objects.get(series=mimi_archive["series"], source_id="mimi:002")
+    assert boundaries.source_url == "http://mimiandeunice.com/2010/07/26/boundaries/"
+    image = boundaries.images.get()
+    assert image.is_missing and image.source_url == ""
+    missing = ComicImage.objects.filter(comic__series=mimi_archive["series"], file="")
+    assert missing.count() == 502 and not missing.exclude(source_url="").exists()
+
+
+@pytest.mark.django_db
+def test_mimi_strips_have_no_hover_text_and_a_description_read_from_the_transcript(mimi_archive):
+    source = {r["id"]: r for r in records(MIMI / "comics.jsonl")}
+    strips = Comic.objects.filter(series=mimi_archive["series"])
+    assert not strips.exclude(alt_text="").exists()
+    feelings, right_or_happy = strips.get(source_id="mimi:001"), strips.get(source_id="mimi:223")
+    assert feelings.description == (
+        "Eunice: CHEER UP, MIMI...\nEunice: FEELINGS AREN'T FACTS!\nMimi: IT'S A FACT THAT I'M SAD!"
+    )
+    # No ID line, no }} comments, no emphasis marks; the transcript itself stays as given.
+    assert right_or_happy.description.splitlines() == [
+        "Eunice: WOULD YOU RATHER BE RIGHT, OR HAPPY?",
+        "Mimi: NEITHER!",
+        "Mimi: I'D RATHER BE RICH!",
+    ]
+    assert right_or_happy.transcript == source["223"]["transcript"]
+    assert strips.get(source_id="mimi:207").description.splitlines()[2] == "Mimi: I DON'T SEE ANY!"
+    assert strips.get(source_id="mimi:094").description.splitlines()[-1] == (
+        "Death: I'VE COME TO WORRY YOU CONSTANTLY ABOUT YOUR MORTALITY."
+    )
+    assert strips.get(source_id="mimi:270").description == "A strip without words."
+    unknown_and_caption = strips.get(source_id="mimi:365").description.splitlines()[::2]
+    assert unknown_and_caption == ["Someone: NO.", "Caption: 20 YEARS LATER..."]
 
 
 @pytest.mark.django_db
@@ -352,6 +398,62 @@ def test_a_character_of_another_comic_with_the_same_code_is_not_taken_for_a_spea
     speakers = Comic.objects.get(series=series, source_id="mimi:0000").characters.all()
     assert [(c.code, c.name) for c in speakers] == [("M", "Mimi")]
     assert not moss.comics.exists()
+
+
+def mimi_folder(path: Path, ids: list[str], *, images: tuple[str, ...] = ()) -> Path:
+    """A Mimi and Eunice data folder holding only the records `ids` (numbered 1, 2, ... in that order)."""
+    path.mkdir()
+    shutil.copy(MIMI / "characters_list.txt", path)
+    by_id = {r["id"]: r for r in records(MIMI / "comics.jsonl")}
+    write_lines(path / "comics.jsonl", [json.dumps(by_id[i]) for i in ids])
+    if images:
+        (path / "images").mkdir()
+        for strip_id in images:
+            shutil.copy(MIMI / "images" / f"{strip_id}.png", path / "images")
+    return path
+
+
+@pytest.mark.django_db
+def test_imported_mimi_strips_read_well_and_never_draw_a_web_page_as_an_image(client, series, tmp_path):
+    run_import(mimi_folder(tmp_path / "mimi", ["001", "002"], images=("001",)), format="mimi")
+    feelings, boundaries = Comic.objects.filter(series=series).order_by("number")
+
+    page = client.get(boundaries.get_absolute_url()).content.decode()
+    assert re.findall(r"<img\b", page) == []
+    assert (
+        '<p class="comic-placeholder-title">Image not available</p>'
+        '<p><a href="http://mimiandeunice.com/2010/07/26/boundaries/">See the original</a></p>'
+    ) in page
+    assert "og:image" not in page
+    assert client.get("/comic/2/info.0.json").json()["img"] == ""
+    items = {i.findtext("title"): i for i in ET.fromstring(client.get("/feed/rss/").content).iter("item")}
+    assert items["Feelings"].find("enclosure") is not None and items["Boundaries"].find("enclosure") is None
+    assert "<img" in items["Feelings"].findtext("description")
+    assert "<img" not in items["Boundaries"].findtext("description")
+    assert "see the original" in items["Boundaries"].findtext("description")
+
+    page = client.get(feelings.get_absolute_url()).content.decode()
+    (img,) = re.findall(r"<img\b[^>]*>", page)
+    assert f'src="/img/{feelings.images.get().pk}/original.png"' in img
+    assert 'alt="Eunice: CHEER UP, MIMI...\nEunice: FEELINGS AREN&#x27;T FACTS!\nMimi: IT&#x27;S A FACT' in img
+    assert "title=" not in img  # no hover text
+
+
+@pytest.mark.django_db
+def test_a_rerun_mends_mimi_strips_an_earlier_importer_gave_a_page_url_as_image_address(series, tmp_path, monkeypatch):
+    folder = mimi_folder(tmp_path / "mimi", ["001", "002"])
+    monkeypatch.setattr(importers, "DIGEST_VERSION", 1)
+    run_import(folder, format="mimi")
+    # What the first importer wrote: the strip's page URL as its image address, no description.
+    ComicImage.objects.filter(comic__series=series).update(source_url="http://mimiandeunice.com/2010/07/26/boundaries/")
+    Comic.objects.filter(series=series).update(description="")
+    monkeypatch.undo()
+
+    out, _ = run_import(folder, format="mimi")
+
+    assert out.startswith("created 0, updated 2, unchanged 0, failed 0")
+    assert not ComicImage.objects.filter(comic__series=series).exclude(source_url="").exists()
+    assert Comic.objects.get(series=series, number=1).description.startswith("Eunice: CHEER UP, MIMI...")
 
 
 @pytest.mark.django_db
