@@ -263,7 +263,7 @@ def _api_response(request: HttpRequest, comic: Comic | None) -> JsonResponse:
         {
             "month": str(day.month),
             "num": comic.number,
-            "link": comic.link,
+            "link": links.safe_href(comic.link),  # never a javascript: link for a client to follow
             "year": str(day.year),
             "news": str(markup.note_html(comic.note)),
             "safe_title": comic.title,
