@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 PAYLOADS = {"script": "<script>alert(1)</script>", "attribute": '"><img src=x onerror=alert(1)>'}
 ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "content", "poster", "data"}
 
 
@@ -211,10 +212,16 @@ def test_the_json_api_never_gives_a_javascript_link(client, hostile):
 
 
 def test_the_sitemap_is_inert(client, hostile):
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    assert_inert(response.content.decode())
-    assert len(ET.fromstring(response.content)) > 5
+    index = client.get("/sitemap.xml")
+    assert_inert(index.content.decode())
+    sections = [loc.text for loc in ET.fromstring(index.content).iter(f"{SITEMAP}loc")]
+    entries = 0
+    for section in sections:
+        response = client.get(section.removeprefix("http://testserver"))
+        assert response.status_code == 200
+        assert_inert(response.content.decode())
+        entries += len(ET.fromstring(response.content))
+    assert entries > 5
 
 
 # --- Lint ----------------------------------------------------------------------------------------
