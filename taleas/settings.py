@@ -189,6 +189,14 @@ SITE_TAGLINE = env("SITE_TAGLINE", "A webcomic")
 SITE_URL = env("SITE_URL").rstrip("/")
 # An upload whose header declares more pixels than this is refused before it is decoded.
 IMAGE_MAX_MEGAPIXELS = float(env("IMAGE_MAX_MEGAPIXELS", "40"))
+# ...and so is one whose web sizes would take more memory (MB) than this to make, counted from its
+# header by comics/images.py. An upload raises a worker's memory by at most this much: at 64, a
+# 12-megapixel RGBA PNG fits (59 MB measured by bench/image_memory.py), a 30-megapixel JPEG takes
+# 20 MB (decoded at a quarter of its size), a 40-megapixel PNG is refused (it would take 167 MB).
+IMAGE_MAX_MEMORY_MB = float(env("IMAGE_MAX_MEMORY_MB", "64"))
+# Files one bulk upload may carry. Each is made into a comic within the request (about 0.6 s for a
+# full 2480×3508 page), so 30 stay well within gunicorn's 30 s timeout; more go in further batches.
+BULK_UPLOAD_MAX_FILES = int(env("BULK_UPLOAD_MAX_FILES", "30"))
 # Widths generated for srcset; an image is never scaled up.
 IMAGE_WIDTHS = [int(w) for w in env_list("IMAGE_WIDTHS", "480,960,1600")]
 THUMBNAIL_WIDTH = int(env("THUMBNAIL_WIDTH", "240"))
