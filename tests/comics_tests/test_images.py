@@ -2,7 +2,11 @@
 
 import hashlib
 import io
+import json
+import os
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -123,6 +127,126 @@ def test_megapixel_limit_is_configurable(settings):
     assert refusal(png_bytes(640, 480)) == "This image is 640×480 (0.3 megapixels); the limit is 0.25 megapixels."
     settings.IMAGE_MAX_MEGAPIXELS = 0.5
     assert add(png_bytes(640, 480)).width == 640
+
+
+def test_image_whose_web_sizes_would_take_too_much_memory_is_refused_before_decoding():
+    """Under the megapixel limit, but 4 bytes a pixel decoded: the memory limit refuses it from the header."""
+    data = png_header(7300, 5465)
+    assert refusal(data) == (
+        "This image is 7300×5465 (39.9 megapixels): making its web sizes would take 168 MB of memory; "
+        "the limit is 64 MB. An image like this one fits up to about 12.7 megapixels. "
+        "Export it smaller and upload it again."
+    )
+
+
+def test_large_jpeg_is_decoded_at_the_scale_its_widths_need_and_stored_unchanged(settings):
+    settings.IMAGE_MAX_MEMORY_MB = 12
+    settings.IMAGE_WIDTHS = [480]
+    buffer = io.BytesIO()
+    Image.new("RGB", (4000, 3000), "navy").save(buffer, "JPEG")
+    assert "making its web sizes would take 55 MB" in refusal(png_header(4000, 3000))  # a PNG is decoded whole
+
+    image = add(buffer.getvalue(), "photo.jpg")  # a JPEG at 1/8 scale: 500×375
+
+    assert (image.width, image.height) == (4000, 3000)
+    with default_storage.open(image.file.name) as f:
+        assert f.read() == buffer.getvalue()
+    assert stored(image.variant_path("w480.jpg")).size == (480, 360)
+    assert stored(image.variant_path("thumb.webp")).size == (240, 180)
+
+
+def test_photo_to_turn_upright_counts_a_second_copy_and_says_so(settings):
+    settings.IMAGE_MAX_MEMORY_MB = 14
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    upright, turned = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (1000, 600), "red").save(upright, "JPEG")
+    Image.new("RGB", (1000, 600), "red").save(turned, "JPEG", exif=exif)
+
+    assert refusal(turned.getvalue(), "phone.jpg") == (
+        "This image is 600×1000 (0.6 megapixels): making its web sizes would take 15 MB of memory; "
+        "the limit is 14 MB. An image like this one fits up to about 0.5 megapixels (turned upright in an "
+        "image editor first, about twice as many). Export it smaller and upload it again."
+    )
+    assert add(upright.getvalue(), "upright.jpg").width == 1000
+
+
+def test_webp_counts_four_times_the_memory_of_a_png_of_its_size():
+    webp, png = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (2000, 2000), "teal").save(webp, "WEBP")
+    Image.new("RGB", (2000, 2000), "teal").save(png, "PNG")
+
+    message = refusal(webp.getvalue(), "page.webp")
+    assert message.startswith("This image is 2000×2000 (4.0 megapixels): making its web sizes would take 79 MB")
+    assert "(as PNG or JPEG, about four times as many)" in message
+    assert add(png.getvalue()).width == 2000
+
+
+PEAK_CHILD = """
+import io, json, sys
+import django
+from django.conf import settings
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+settings.MEDIA_ROOT = sys.argv[1]
+from comics.models import Comic, Series
+from comics.services import comic_image_add
+
+def status_mb(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":")) / 1024
+
+rises = {}
+for number, path in enumerate(sys.argv[2:], start=1):
+    comic = Comic.objects.create(series=Series.objects.get(), number=number, title="Big", slug="big")
+    data = open(path, "rb").read()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # the peak (VmHWM) starts again from the RSS of now
+    before = status_mb("VmRSS")
+    image = comic_image_add(comic=comic, fileobj=io.BytesIO(data), filename=path.rsplit("/", 1)[-1])
+    assert image.variants["thumb"]
+    rises[path.rsplit("/", 1)[-1]] = status_mb("VmHWM") - before
+print(json.dumps(rises))
+"""
+
+
+def test_large_uploads_keep_a_worker_peak_memory_within_the_limit(tmp_path):
+    """In a fresh process (its own in-memory database, default image settings): how far the peak
+    RSS rises while `comic_image_add` handles a 12-megapixel RGBA PNG, which the default 64 MB memory
+    limit just admits (122 MB before the image was made in bands), and a 30-megapixel JPEG (170 MB
+    before it was decoded at reduced scale). ru_maxrss cannot tell: a child's counts the memory the
+    parent had when it forked, so the child reads VmHWM after resetting it."""
+    panels = Image.new("RGBA", (4000, 3000), (0, 0, 0, 0))
+    ImageDraw.Draw(panels).rectangle((40, 40, 3960, 2960), fill=(250, 240, 120, 255), outline="black", width=12)
+    panels.save(tmp_path / "page.png", compress_level=1)
+    photo = Image.new("RGB", (6708, 4472), "white")
+    ImageDraw.Draw(photo).ellipse((500, 500, 6000, 4000), fill="teal")
+    photo.save(tmp_path / "photo.jpg", quality=85)
+    del panels, photo
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "REDIS_URL", "IMAGE_", "THUMB"))}
+    env.update(DJANGO_SETTINGS_MODULE="taleas.settings", SQLITE_PATH=":memory:")
+
+    child = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PEAK_CHILD,
+            str(tmp_path / "media"),
+            str(tmp_path / "page.png"),
+            str(tmp_path / "photo.jpg"),
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert child.returncode == 0, child.stderr
+    rises = json.loads(child.stdout)
+    assert rises["page.png"] < 75, rises
+    assert rises["photo.jpg"] < 40, rises
 
 
 # --- The form validator ------------------------------------------------------------------------
