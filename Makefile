@@ -32,7 +32,7 @@ system-deps:
 run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo --if-empty
-	$(PY) manage.py ensure_admin
+	$(PY) manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C stops)"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) taleas.asgi:application
 

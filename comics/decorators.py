@@ -8,6 +8,7 @@ carry a session cookie (staff, logged-in authors) always render: nothing persona
 
 from functools import wraps
 from hashlib import blake2b
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,8 +16,15 @@ from django.http import HttpResponse
 
 from comics.signals import content_state_and_get
 
+# The query parameters reader pages read; any other (utm_source=..., a typo) renders the same page,
+# so it is left out of the cache key instead of filling the cache with copies.
+PAGE_PARAMETERS = ("before", "fragment", "page")
 # Headers a cached page keeps; anything else (cookies above all) is never stored.
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Cache-Control", "Link", "X-Robots-Tag")
+
+
+def _page_query(request) -> str:
+    return urlencode([(name, request.GET[name]) for name in PAGE_PARAMETERS if name in request.GET])
 
 
 def reader_cache(view):
@@ -27,7 +35,7 @@ def reader_cache(view):
             return view(request, *args, **kwargs)
         # One entry per address, holding the state it was rendered in: the state and the entry
         # come back in one cache round trip, and an entry from an older state is rendered anew.
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        address = f"{request.scheme}://{request.get_host()}{request.path}?{_page_query(request)}"
         key = "page:" + blake2b(address.encode(), digest_size=16).hexdigest()
         state, stored = content_state_and_get(key)
         if stored is not None and stored[0] == state:

@@ -151,7 +151,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "taleas.storage.StaticStorage"
         if not DEBUG and env_bool("STATIC_MANIFEST", True)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

@@ -85,3 +85,19 @@ def test_http_and_https_pages_are_cached_apart(client, series):
     secure = client.get("/comic/1/gerald/", secure=True)
     assert secure["X-Page-Cache"] == "miss"
     assert 'content="https://testserver/' in secure.content.decode()
+
+
+def test_query_parameters_no_page_reads_share_one_cache_entry(client, series):
+    factories.comic(number=1, title="Gerald")
+    client.get("/comic/1/gerald/")
+    tracked = client.get("/comic/1/gerald/?utm_source=newsletter&fbclid=abc")
+    assert tracked["X-Page-Cache"] == "hit"
+
+
+def test_query_parameters_a_page_reads_are_cached_apart(client, series):
+    for n in range(1, 9):
+        factories.comic(number=n)
+    client.get("/")
+    older = client.get("/?before=4")
+    assert older["X-Page-Cache"] == "miss"
+    assert "/comic/3/" in older.content.decode()

@@ -129,3 +129,17 @@ def test_env_example_lists_every_variable_settings_reads():
     example = (settings.BASE_DIR / ".env.example").read_text()
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
     assert read - listed == set()
+
+
+def test_pages_render_before_collectstatic_has_run(client, settings, tmp_path, series):
+    """DEBUG off with hashed static names and an empty STATIC_ROOT: a page, not a 500."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "static-not-collected"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "taleas.storage.StaticStorage"},
+    }
+    factories.comic(number=1, title="Gerald")
+    response = client.get("/comic/1/gerald/")
+    assert response.status_code == 200
+    assert "/static/css/site.css" in response.content.decode()
