@@ -202,33 +202,35 @@ def comics_bulk_create(
     first chosen weekday from `start`, each next one on the next chosen day (see `schedule_times`).
     A file that is not a usable image is refused and listed in the result with the reason; the
     others are still created, taking consecutive numbers and schedule days.
-    Side effects: per comic, a Comic row and its image files and ComicImage row (`comic_image_add`).
+    Side effects: per comic, a Comic row and its image files and ComicImage row (`comic_image_add`),
+    committed together and on their own: if the request dies part way (a worker timeout), the
+    comics made so far stay, the comic in progress leaves neither row nor file, and another upload
+    of the remaining files continues the numbering.
     """
     result = BulkUpload()
     times = schedule_times(start=start, weekdays=weekdays) if start else None
     publish_at = next(times) if times else None
-    with transaction.atomic():
-        # Lock the series row so that two uploads into one series cannot take the same numbers.
-        Series.objects.select_for_update().filter(pk=series.pk).first()
-        number = (Comic.objects.filter(series=series).aggregate(last=Max("number"))["last"] or 0) + 1
-        for upload in sorted(files, key=lambda f: natural_key(f.name)):
-            title = re.sub(r"[\s_-]+", " ", PurePosixPath(upload.name).stem).strip() or f"Comic {number}"
-            try:
-                with transaction.atomic():
-                    comic = Comic.objects.create(
-                        series=series,
-                        chapter=chapter,
-                        number=number,
-                        title=title,
-                        slug=slugify(title)[:200] or "comic",
-                        status=Comic.Status.PUBLISHED if publish_at else Comic.Status.DRAFT,
-                        publish_at=publish_at or timezone.now(),
-                    )
-                    comic_image_add(comic=comic, fileobj=upload, filename=upload.name, position=0)
-            except ValidationError as exc:
-                result.failed.append((upload.name, " ".join(exc.messages)))
-                continue
-            result.created.append(comic)
-            number += 1
-            publish_at = next(times) if times else None
+    for upload in sorted(files, key=lambda f: natural_key(f.name)):
+        named = re.sub(r"[\s_-]+", " ", PurePosixPath(upload.name).stem).strip()
+        try:
+            with transaction.atomic():
+                # Lock the series row so that two uploads into one series cannot take the same number.
+                Series.objects.select_for_update().filter(pk=series.pk).first()
+                number = (Comic.objects.filter(series=series).aggregate(last=Max("number"))["last"] or 0) + 1
+                title = named or f"Comic {number}"
+                comic = Comic.objects.create(
+                    series=series,
+                    chapter=chapter,
+                    number=number,
+                    title=title,
+                    slug=slugify(title)[:200] or "comic",
+                    status=Comic.Status.PUBLISHED if publish_at else Comic.Status.DRAFT,
+                    publish_at=publish_at or timezone.now(),
+                )
+                comic_image_add(comic=comic, fileobj=upload, filename=upload.name, position=0)
+        except ValidationError as exc:
+            result.failed.append((upload.name, " ".join(exc.messages)))
+            continue
+        result.created.append(comic)
+        publish_at = next(times) if times else None
     return result

@@ -1,12 +1,15 @@
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.signals import post_save
 
 from comics.models import Comic, ComicImage
-from comics.services import comic_image_add
+from comics.services import comic_image_add, comics_bulk_create
 from tests import factories
 from tests.factories import png_bytes
 
@@ -69,3 +72,33 @@ def test_comic_with_image_factory_makes_a_published_comic_with_one_image():
     assert comic.title == "Hello" and comic.is_visible
     assert (image.width, image.height, image.format) == (640, 480, "PNG")
     assert image.variant_path("thumb.webp")
+
+
+# --- comics_bulk_create ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_upload_cut_off_part_way_keeps_the_comics_already_made(settings):
+    """Each comic commits with its image on its own. A worker aborted while storing the third
+    (gunicorn's timeout raises SystemExit in it) keeps the first two whole, leaves no row or file
+    of the third, and the next upload continues the numbering."""
+    series = factories.default_series()
+    files = [SimpleUploadedFile(f"page{n}.png", png_bytes(40, 30)) for n in range(1, 5)]
+
+    def abort_at_the_third(sender, instance, **kwargs):
+        if instance.comic.number == 3:
+            raise SystemExit(1)
+
+    post_save.connect(abort_at_the_third, sender=ComicImage)
+    try:
+        with pytest.raises(SystemExit):
+            comics_bulk_create(files=files, series=series)
+    finally:
+        post_save.disconnect(abort_at_the_third, sender=ComicImage)
+
+    kept = ComicImage.objects.select_related("comic").order_by("comic__number")
+    assert [(i.comic.number, i.comic.title) for i in kept] == [(1, "page1"), (2, "page2")]
+    folders = {settings.MEDIA_ROOT / Path(image.file.name).parent for image in kept}
+    assert {path.parent for path in stored_files(settings)} == folders
+    result = comics_bulk_create(files=files[2:], series=series)
+    assert [c.number for c in result.created] == [3, 4]
