@@ -280,8 +280,12 @@ class ComicAdmin(admin.ModelAdmin):
             refused = "; ".join(f"{name}: {reason}" for name, reason in result.failed)
             if result.created:
                 first, last = result.created[0], result.created[-1]
+                # The last date too: the next batch's schedule can start after it.
                 state = (
-                    "scheduled from " + first.state_label.removeprefix("Scheduled for ") if data["start"] else "drafts"
+                    f"scheduled from {first.state_label.removeprefix('Scheduled for ')} "
+                    f"to {last.state_label.removeprefix('Scheduled for ')}"
+                    if data["start"]
+                    else "drafts"
                 )
                 self.message_user(
                     request,
@@ -293,7 +297,7 @@ class ComicAdmin(admin.ModelAdmin):
                 return redirect("admin:comics_comic_changelist")
             form.add_error("files", f"No comic was created. {refused}")
         adminform = helpers.AdminForm(
-            form, [(None, {"fields": ["files", "series", "chapter", "start", "weekdays"]})], {}
+            form, [(None, {"fields": ["files", "series", "chapter", "start", "weekdays", "schedule_anyway"]})], {}
         )
         context = {
             **self.admin_site.each_context(request),

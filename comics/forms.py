@@ -1,7 +1,8 @@
 """Forms of the author admin: the comic form's publish warning, the action pages and bulk upload.
 
 Every upload goes through `images.validate_upload`, so an SVG, a renamed text file or an image
-over the megapixel limit is a form error, never a 500.
+over the megapixel or memory limit is a form error, never a 500. Bulk upload takes at most
+BULK_UPLOAD_MAX_FILES files, so that one request stays within the worker timeout.
 """
 
 from __future__ import annotations
@@ -230,11 +231,7 @@ class MultipleFileField(forms.FileField):
 
 
 class BulkUploadForm(forms.Form):
-    files = MultipleFileField(
-        label="Images",
-        help_text="Select many at once. They become draft comics numbered in file-name order "
-        "(page2 before page10), after the series' last number.",
-    )
+    files = MultipleFileField(label="Images")
     series = forms.ModelChoiceField(Series.objects.all(), empty_label=None)
     chapter = forms.ModelChoiceField(Chapter.objects.select_related("series"), required=False)
     start = FutureTimeField(
@@ -249,15 +246,41 @@ class BulkUploadForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Days of the week to publish on. None ticked: every day.",
     )
+    # Uploaded comics have no alt text or transcript yet: scheduling them asks for the same
+    # confirmation as publishing such a comic does in the change form and the "publish" action.
+    schedule_anyway = forms.BooleanField(
+        required=False,
+        label="Schedule without alt text and transcript",
+        help_text="Uploaded comics have neither yet; readers who cannot see the images rely on them. "
+        "You can add them to each comic before its date.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit = settings.BULK_UPLOAD_MAX_FILES
+        self.fields["files"].help_text = (
+            f"Select up to {limit} at once. They become draft comics numbered in file-name order "
+            "(page2 before page10), after the series' last number. Upload more in further batches: "
+            "the numbering continues."
+        )
         self.fields["series"].initial = Series.objects.filter(is_default=True).first()
         self.fields["start"].help_text = _site_time_help(
             "Optional: schedule the comics. The first appears on the first chosen day from this date, "
             "at this time, and each next one on the next chosen day."
         )
         self.fields["chapter"].label_from_instance = lambda c: f"{c.series} — {c.title}"
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        limit = settings.BULK_UPLOAD_MAX_FILES
+        if len(files) > limit:
+            raise ValidationError(
+                "You chose %(count)d images; one upload takes at most %(limit)d. Upload %(limit)d now and "
+                "the rest in further batches: the numbering continues after the last comic.",
+                code="too_many_files",
+                params={"count": len(files), "limit": limit},
+            )
+        return files
 
     def clean(self):
         cleaned = super().clean()
@@ -266,4 +289,14 @@ class BulkUploadForm(forms.Form):
             self.add_error("chapter", f"“{chapter}” belongs to the series “{chapter.series}”, not “{series}”.")
         if cleaned.get("weekdays") and not cleaned.get("start") and "start" not in self.errors:
             self.add_error("start", "Choose the date and time to schedule from, or untick the days.")
+        if cleaned.get("start") and not cleaned.get("schedule_anyway"):
+            self.add_error(
+                "schedule_anyway",
+                ValidationError(
+                    "Scheduled comics appear on their own at their dates, and uploaded comics have no alt "
+                    "text or transcript yet. Tick “Schedule without alt text and transcript”, or leave the "
+                    "schedule empty to upload drafts.",
+                    code="schedule_without_text",
+                ),
+            )
         return cleaned

@@ -503,7 +503,7 @@ def test_bulk_upload_schedules_one_comic_on_each_chosen_weekday(staff_client, se
     files = [png_upload(f"strip-{n}.png") for n in (1, 2, 3, 4)]
 
     # Friday 29 March 2030, 09:00 in Paris; the clocks go forward on Sunday the 31st.
-    staff_client.post(
+    response = staff_client.post(
         reverse(BULK_UPLOAD),
         {
             "files": files,
@@ -511,9 +511,15 @@ def test_bulk_upload_schedules_one_comic_on_each_chosen_weekday(staff_client, se
             "start_0": "2030-03-29",
             "start_1": "09:00",
             "weekdays": ["0", "2", "4"],
+            "schedule_anyway": "on",
         },
+        follow=True,
     )
 
+    assert (
+        "Created 4 comic(s), #1–#4 (scheduled from 2030-03-29 09:00 CET to 2030-04-05 09:00 CEST)."
+        in response.content.decode()
+    )
     created = Comic.objects.order_by("number")
     assert [c.title for c in created] == ["strip 1", "strip 2", "strip 3", "strip 4"]
     assert [timezone.localtime(c.publish_at).strftime("%a %Y-%m-%d %H:%M") for c in created] == [
@@ -525,6 +531,31 @@ def test_bulk_upload_schedules_one_comic_on_each_chosen_weekday(staff_client, se
     assert [c.publish_at.astimezone(UTC).hour for c in created] == [8, 7, 7, 7]
     assert all(c.status == Comic.Status.PUBLISHED for c in created)
     assert Comic.objects.scheduled().count() == 4
+
+
+def test_scheduling_a_bulk_upload_asks_to_confirm_that_the_comics_have_no_alt_text(staff_client, series):
+    data = {"files": [png_upload("p1.png")], "series": series.pk, "start_0": "2030-05-01", "start_1": "10:00"}
+
+    response = staff_client.post(reverse(BULK_UPLOAD), data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<input type="checkbox" name="schedule_anyway"' in html
+    assert "uploaded comics have no alt text or transcript yet. Tick “Schedule without alt text and" in html
+    assert "You can add them to each comic before its date." in html
+    assert not Comic.objects.exists()
+
+
+def test_bulk_upload_of_more_files_than_the_limit_is_a_form_error_naming_it(staff_client, series, settings):
+    settings.BULK_UPLOAD_MAX_FILES = 2
+    files = [png_upload(f"p{n}.png") for n in range(1, 4)]
+
+    response = staff_client.post(reverse(BULK_UPLOAD), {"files": files, "series": series.pk})
+
+    html = response.content.decode()
+    assert "You chose 3 images; one upload takes at most 2. Upload 2 now and the rest in further batches" in html
+    assert "Select up to 2 at once." in html
+    assert not Comic.objects.exists()
 
 
 def test_bulk_upload_keeps_the_good_files_and_names_the_bad_ones(staff_client, series):

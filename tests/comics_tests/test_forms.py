@@ -224,3 +224,41 @@ def test_bulk_upload_form_refuses_a_start_in_the_past(series):
 
     assert not form.is_valid()
     assert form.errors["start"] == ["Choose a time in the future."]
+
+
+def test_bulk_upload_form_refuses_more_files_than_the_limit_and_names_it(series, settings):
+    settings.BULK_UPLOAD_MAX_FILES = 3
+
+    assert bulk_form({"series": series.pk}, [png(f"p{n}.png") for n in range(3)]).is_valid()
+    form = bulk_form({"series": series.pk}, [png(f"p{n}.png") for n in range(4)])
+
+    assert not form.is_valid()
+    assert form.errors["files"] == [
+        "You chose 4 images; one upload takes at most 3. Upload 3 now and the rest in further batches: "
+        "the numbering continues after the last comic."
+    ]
+
+
+def test_bulk_upload_form_help_says_the_limit_and_that_more_batches_continue_the_numbering(settings):
+    settings.BULK_UPLOAD_MAX_FILES = 25
+
+    help_text = BulkUploadForm().fields["files"].help_text
+
+    assert help_text.startswith("Select up to 25 at once.")
+    assert "Upload more in further batches: the numbering continues." in help_text
+
+
+def test_scheduling_a_bulk_upload_needs_the_confirmation_that_it_has_no_alt_text(series):
+    """Uploaded comics have no alt text or transcript: scheduling them warns, as publishing does."""
+    data = {"series": series.pk, "start_0": "2030-05-01", "start_1": "10:00"}
+
+    form = bulk_form(data, [png()])
+
+    assert not form.is_valid()
+    assert form.errors["schedule_anyway"] == [
+        "Scheduled comics appear on their own at their dates, and uploaded comics have no alt text or "
+        "transcript yet. Tick “Schedule without alt text and transcript”, or leave the schedule empty "
+        "to upload drafts."
+    ]
+    assert bulk_form({**data, "schedule_anyway": "on"}, [png()]).is_valid()
+    assert bulk_form({"series": series.pk}, [png()]).is_valid()  # drafts need no confirmation
