@@ -5,6 +5,7 @@ from pathlib import PurePosixPath
 
 from django import template
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from comics import links, markup
@@ -92,26 +93,37 @@ def comic_pictures(comic: Comic, main: bool = False) -> dict:
 
 
 def thumbnail_sources(image: ComicImage | None) -> dict | None:
-    if image is None:
+    """The thumbnail's addresses, with the width variant twice its size for sharp high-density
+    screens. None (an empty frame) for a comic without a stored image: a grid never hotlinks
+    full-size originals from another site."""
+    if image is None or image.is_missing:
         return None
-    if image.is_missing:
-        src = links.image_address(image.source_url)
-        return {"src": src, "webp": "", "width": None, "height": None} if src else None
     thumb = image.variants.get("thumb")
-    if thumb:
-        return {
-            "src": image.url(_key("thumb", thumb["orig"])),
-            "webp": image.url(_key("thumb", thumb["webp"])) if thumb.get("webp") else "",
-            "width": thumb.get("w"),
-            "height": thumb.get("h"),
-        }
-    return {"src": image.url(), "webp": "", "width": image.width, "height": image.height}
+    if not thumb:
+        return {"src": image.url(), "srcset": "", "webp": "", "width": image.width, "height": image.height}
+    double = next((v for v in image.variants.get("widths", []) if v["w"] == 2 * thumb["w"]), None)
+    src = image.url(_key("thumb", thumb["orig"]))
+    webp = image.url(_key("thumb", thumb["webp"])) if thumb.get("webp") else ""
+    srcset, webp_srcset = src, webp
+    if double:
+        stem = f"w{double['w']}"
+        srcset = f"{src} 1x, {image.url(_key(stem, double['orig']))} 2x"
+        if webp and double.get("webp"):
+            webp_srcset = f"{webp} 1x, {image.url(_key(stem, double['webp']))} 2x"
+    return {"src": src, "srcset": srcset, "webp": webp_srcset, "width": thumb.get("w"), "height": thumb.get("h")}
 
 
 @register.inclusion_tag("includes/thumbnail.html")
 def comic_thumbnail(image: ComicImage | None, alt: str = "") -> dict:
     """The still thumbnail of a comic image (lazy), or an empty frame when the comic has none."""
     return {"thumb": thumbnail_sources(image), "alt": alt}
+
+
+@register.filter
+def isolate(text: str) -> SafeString:
+    """Text in a directional isolate: a stray right-to-left mark in a title (xkcd #1137 has one)
+    cannot reverse what follows it, such as the tab title's " · site name"."""
+    return format_html("\u2068{}\u2069", text)
 
 
 @register.filter

@@ -133,7 +133,7 @@ def test_the_comic_page_meta_and_social_tags_carry_the_text_escaped(client, host
     text, urls = hostile
     body = client.get(urls["comic 2"]).content.decode()
     title, alt, description = escape(text["Comic title"]), escape(text["Alt text"]), escape(text["Description"])
-    assert f"<title>{title} · " in body
+    assert f"<title>\u2068{title}\u2069 · " in body  # in a directional isolate
     assert f'<meta property="og:title" content="{title}">' in body
     assert f'<meta name="twitter:title" content="{title}">' in body
     assert f'<meta name="description" content="{alt}">' in body
