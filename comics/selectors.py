@@ -8,7 +8,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +45,13 @@ def series_get(*, slug: str | None) -> Series | None:
     if slug is None:
         return Series.objects.filter(is_default=True).first()
     return Series.objects.filter(slug=slug, is_default=False).first()
+
+
+def comic_next_number(*, series: Series | int) -> int:
+    """The number a new comic of `series` takes unless the author says otherwise: one after its last
+    (gaps are left alone), 1 in an empty series. Counts drafts and scheduled comics too."""
+    last = Comic.objects.filter(series=series).order_by().aggregate(last=Max("number"))["last"]
+    return (last or 0) + 1
 
 
 def _for_page(queryset: QuerySet[Comic]) -> QuerySet[Comic]:

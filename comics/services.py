@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from comics import images
+from comics import images, selectors
 from comics.models import Chapter, Comic, ComicImage, Series
 from comics.signals import content_changed
 
@@ -216,7 +216,7 @@ def comics_bulk_create(
             with transaction.atomic():
                 # Lock the series row so that two uploads into one series cannot take the same number.
                 Series.objects.select_for_update().filter(pk=series.pk).first()
-                number = (Comic.objects.filter(series=series).aggregate(last=Max("number"))["last"] or 0) + 1
+                number = selectors.comic_next_number(series=series)
                 title = named or f"Comic {number}"
                 comic = Comic.objects.create(
                     series=series,
