@@ -28,7 +28,8 @@ not the import. Text is kept as given; only what the source itself escaped is un
   not characters (sound effects, on-image labels, "unknown", "nobody").
 - `parse_folder`: image files in natural name order (page2 before page10), with an optional CSV
   (`filename,title,date[,alt]`). New images are numbered after the series' last number. Without a
-  date, the file's modification time is used; without a title, the file name.
+  date, the file's modification time is used; without a title, the file name. The image is the
+  record here (`image_required`): a file Pillow refuses fails its record and makes no comic.
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from comics import links
 from comics.models import Character, Comic, ComicImage, Series
@@ -58,10 +60,11 @@ from comics.services import comic_image_add
 from comics.signals import content_changed
 
 IMAGE_SUFFIXES = links.IMAGE_SUFFIXES
-# Part of every record's digest: bump it when the way records are read changes, so that a re-run
-# rewrites every comic instead of reporting it unchanged. 2: image addresses checked, Mimi
-# descriptions, xkcd source titles.
-DIGEST_VERSION = 2
+# Part of every field's digest: bump it when the way records are read changes, so that a re-run
+# rewrites every field of every comic instead of reporting it unchanged. 2: image addresses
+# checked, Mimi descriptions, xkcd source titles. 3: a digest per field, so that a re-import writes
+# only the fields whose source changed and keeps the author's edits to the others.
+DIGEST_VERSION = 3
 
 
 @dataclass
@@ -84,6 +87,9 @@ class Record:
     image_url: str = ""  # the image's own address (never a web page's), when it is not at hand
     # Speaker codes, in order of first appearance; None when the source knows nothing of characters.
     characters: tuple[str, ...] | None = None
+    # True when the image is the record (a folder of images): a file Pillow refuses is then a
+    # failed record and no comic, rather than a comic whose image is flagged missing.
+    image_required: bool = False
 
     def __post_init__(self):
         if not self.slug:
@@ -103,17 +109,26 @@ class Record:
             "extra": self.extra,
         }
 
-    def digest(self, image_sha256: str = "") -> str:
-        """A fingerprint of everything the import writes for this record, the image included."""
-        payload = {
-            "version": DIGEST_VERSION,
+    def field_digests(self, image_sha256: str = "") -> dict[str, str]:
+        """A short fingerprint of each source value the import writes (stored in
+        `Comic.extra["source_digests"]`): a re-import writes a field only when its fingerprint changed."""
+        values = {
             **self.comic_fields(),
             "publish_at": self.publish_at.isoformat(),
             "number": self.number,
             "characters": self.characters,
             "image": image_sha256 or self.image_url,
         }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        return {name: _short_digest(value) for name, value in values.items()}
+
+
+def _short_digest(value) -> str:
+    return hashlib.sha256(json.dumps([DIGEST_VERSION, value], sort_keys=True).encode()).hexdigest()[:16]
+
+
+def record_digest(field_digests: dict[str, str]) -> str:
+    """The whole record's fingerprint (`Comic.source_hash`): equal means nothing to do."""
+    return hashlib.sha256(json.dumps(field_digests, sort_keys=True).encode()).hexdigest()
 
 
 class BadRecord(Exception):
@@ -387,6 +402,7 @@ def parse_folder(folder: Path, *, csv_path: Path | None = None, tz: str | None =
                     publish_at=publish_at,
                     alt_text=row.get("alt") or "",
                     image_path=path,
+                    image_required=True,
                 ),
             )
         except BadRecord as exc:
@@ -420,19 +436,47 @@ COMIC_FIELDS = [
 ]
 
 
+def series_get_or_create(*, slug: str, title: str = "") -> tuple[Series, bool]:
+    """The series `slug`, and whether it was created just now.
+
+    Side effects: creates the series when there is none with that slug, titled `title` (else after
+    the slug: "mimi-and-eunice" -> "Mimi and eunice") and listed after the others. Raises
+    ValidationError when `slug` is not a usable slug or the title is too long.
+    """
+    existing = Series.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing, False
+    last = Series.objects.aggregate(last=Max("position"))["last"]
+    series = Series(
+        slug=slug,
+        title=title.strip() or capfirst(re.sub(r"[-_]+", " ", slug).strip()),
+        position=0 if last is None else last + 1,
+    )
+    series.full_clean()
+    series.save()
+    return series, True
+
+
 @dataclass
 class ImportCounts:
+    """Each record is counted once: created, updated, unchanged or failed (a failed record wrote
+    nothing). Images: `stored` (files added), `missing` (comics given a placeholder because no file
+    was at hand) and `refused` (files at hand that Pillow refused, for records that are good without
+    them: their comics were imported and keep their current image or a placeholder)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
     images_stored: int = 0
     images_missing: int = 0
+    images_refused: int = 0
 
     def __str__(self) -> str:
+        refused = f", refused {self.images_refused}" if self.images_refused else ""
         return (
             f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, failed {self.failed} "
-            f"(images stored {self.images_stored}, missing {self.images_missing})"
+            f"(images stored {self.images_stored}, missing {self.images_missing}{refused})"
         )
 
 
@@ -451,6 +495,7 @@ class _Known:
     id: int
     number: int
     source_hash: str
+    number_digest: str | None  # the digest of the source's number when it was last imported
 
 
 @dataclass
@@ -458,19 +503,23 @@ class _Plan:
     line_number: int
     record: Record
     number: int
+    digests: dict[str, str]
     digest: str
     image_bytes: bytes | None
     image_sha256: str
     known: _Known | None
+    changed: set[str] = field(default_factory=set)  # the fields whose source value changed (all, when new)
 
 
 class ArchiveImport:
     """Writes parsed records into a series in batches, one transaction per batch.
 
     Comics are matched on (series, source_id). A record whose digest equals the stored
-    `source_hash` is skipped without a write; any other known comic is updated (its status, tags,
-    chapter and the author's own images are left alone); the rest are created with `status`.
-    An image is processed only when its bytes differ from the comic's current first image.
+    `source_hash` is skipped without a write. For any other known comic, only the fields whose
+    source value changed since the last import are written (per-field digests in
+    `Comic.extra["source_digests"]`), so the author's edits to the others stay; its status, tags
+    and chapter are never touched. The rest are created with `status`. An image is processed only
+    when the source's image changed and its bytes differ from the comic's current first image.
     """
 
     def __init__(
@@ -490,12 +539,12 @@ class ArchiveImport:
         self.counts = ImportCounts()
         self.known: dict[str, _Known] = {}
         self.numbers: dict[int, int | None] = {}  # number -> comic id (None: taken by this run)
-        for pk, number, source_id, source_hash in Comic.objects.filter(series=series).values_list(
-            "id", "number", "source_id", "source_hash"
+        for pk, number, source_id, source_hash, number_digest in Comic.objects.filter(series=series).values_list(
+            "id", "number", "source_id", "source_hash", "extra__source_digests__number"
         ):
             self.numbers[number] = pk
             if source_id:
-                self.known[source_id] = _Known(pk, number, source_hash)
+                self.known[source_id] = _Known(pk, number, source_hash, number_digest)
         self.last_number = max(self.numbers, default=0)
         self.seen: dict[str, int] = {}
         self.character_ids: dict[str, int] = {}
@@ -544,77 +593,110 @@ class ArchiveImport:
             except OSError as exc:
                 return self._fail(line_number, f"cannot read {record.image_path}: {exc.strerror}")
             image_sha256 = hashlib.sha256(image_bytes).hexdigest()
-        digest = record.digest(image_sha256)
+        digests = record.field_digests(image_sha256)
+        digest = record_digest(digests)
         known = self.known.get(record.source_id)
         if known is not None and known.source_hash == digest:
             self.counts.unchanged += 1
             self.on_progress(1)
             return None
-        if record.number is not None:
+        if known is not None and (record.number is None or known.number_digest == digests["number"]):
+            number = known.number  # the source's number has not changed: the author's numbering stands
+        elif record.number is not None:
             number = record.number
-        elif known is not None:
-            number = known.number
         else:
             number = self.last_number + 1
         if number in self.numbers and (known is None or self.numbers[number] != known.id):
             return self._fail(
-                line_number, f"number {number} is already used by another comic in {self.series} ({record.source_id})"
+                line_number,
+                f"number {number} is already used by another comic in {self.series} ({record.source_id}); "
+                "to import into a series of its own, use --series",
             )
         # A number a comic leaves stays taken until the next run: one UPDATE renumbering several
         # rows could otherwise collide with itself half-way.
         self.numbers[number] = known.id if known else None
         self.last_number = max(self.last_number, number)
-        return _Plan(line_number, record, number, digest, image_bytes, image_sha256, known)
+        return _Plan(line_number, record, number, digests, digest, image_bytes, image_sha256, known)
 
     def _write(self, batch: list[_Plan]) -> None:
         with transaction.atomic():
             content_changed()  # bulk writes send no signals; readers' caches must still notice
             self._ensure_characters({code for plan in batch for code in plan.record.characters or ()})
-            now = timezone.now()
-            comics = {}
-            new = [plan for plan in batch if plan.known is None]
-            created = Comic.objects.bulk_create(
-                [
-                    Comic(
-                        series=self.series,
-                        number=plan.number,
-                        status=self.status,
-                        source_id=plan.record.source_id,
-                        source_hash=plan.digest,
-                        **plan.record.comic_fields(),
-                    )
-                    for plan in new
-                ]
-            )
-            for plan, comic in zip(new, created, strict=True):
-                comics[plan.record.source_id] = comic
-            changed = [plan for plan in batch if plan.known is not None]
-            updates = []
-            for plan in changed:
-                comic = Comic(
-                    id=plan.known.id,
+            comics = self._create([plan for plan in batch if plan.known is None])
+            comics |= self._apply_changes([plan for plan in batch if plan.known is not None])
+            refused = self._store_images(batch, comics)
+            # A refused file that is the record itself (a folder of images) fails the record, which
+            # then writes nothing: its new comic is removed again, an existing one is not updated.
+            failed = {p.line_number for p in batch if p.record.image_required and p.line_number in refused}
+            Comic.objects.filter(
+                pk__in=[comics[p.record.source_id].pk for p in batch if p.known is None and p.line_number in failed]
+            ).delete()
+            kept = [plan for plan in batch if plan.line_number not in failed]
+            self._save_changes([plan for plan in kept if plan.known is not None], comics)
+            self._link_characters(kept, comics)
+        for plan in batch:
+            if plan.line_number in failed:
+                self._fail(plan.line_number, refused[plan.line_number], done=0)
+                continue
+            comic = comics[plan.record.source_id]
+            self.known[plan.record.source_id] = _Known(comic.pk, plan.number, plan.digest, plan.digests["number"])
+            self.numbers[plan.number] = comic.pk
+            if plan.line_number in refused:
+                self.on_error(plan.line_number, f"warning: {refused[plan.line_number]}")
+            if plan.known is None:
+                self.counts.created += 1
+            elif plan.changed:
+                self.counts.updated += 1
+            else:
+                self.counts.unchanged += 1
+        self.on_progress(len(batch))
+
+    def _create(self, plans: list[_Plan]) -> dict[str, Comic]:
+        for plan in plans:
+            plan.changed = set(plan.digests)
+        created = Comic.objects.bulk_create(
+            [
+                Comic(
                     series=self.series,
                     number=plan.number,
+                    status=self.status,
                     source_id=plan.record.source_id,
                     source_hash=plan.digest,
-                    updated_at=now,
-                    **plan.record.comic_fields(),
+                    **{**plan.record.comic_fields(), "extra": {**plan.record.extra, "source_digests": plan.digests}},
                 )
-                updates.append(comic)
-                comics[plan.record.source_id] = comic
-            Comic.objects.bulk_update(updates, [*COMIC_FIELDS, "number", "source_hash", "updated_at"])
-            self._link_characters(batch, comics)
-            failed = self._store_images(batch, comics)
-        for plan in batch:
-            self.known[plan.record.source_id] = _Known(comics[plan.record.source_id].pk, plan.number, plan.digest)
-            self.numbers[plan.number] = comics[plan.record.source_id].pk
-            if plan.line_number in failed:
-                self._fail(plan.line_number, failed[plan.line_number], done=0)
-            elif plan.known is None:
-                self.counts.created += 1
-            else:
-                self.counts.updated += 1
-        self.on_progress(len(batch))
+                for plan in plans
+            ]
+        )
+        return {plan.record.source_id: comic for plan, comic in zip(plans, created, strict=True)}
+
+    def _apply_changes(self, plans: list[_Plan]) -> dict[str, Comic]:
+        """The known comics, with the fields whose source value changed since the last import set
+        from the record (in memory; `_save_changes` writes them). Other fields keep what the author
+        made of them. A comic imported before per-field digests has none: every field is written."""
+        if not plans:
+            return {}
+        current = Comic.objects.in_bulk([plan.known.id for plan in plans])
+        now, comics = timezone.now(), {}
+        for plan in plans:
+            comic = current[plan.known.id]
+            stored = (comic.extra or {}).get("source_digests") or {}
+            plan.changed = {name for name, digest in plan.digests.items() if stored.get(name) != digest}
+            values = plan.record.comic_fields()
+            for name in plan.changed.intersection(COMIC_FIELDS):
+                setattr(comic, name, values[name])
+            comic.extra = {**(comic.extra or {}), "source_digests": plan.digests}
+            comic.number, comic.source_hash = plan.number, plan.digest
+            if plan.changed:
+                comic.updated_at = now
+            comics[plan.record.source_id] = comic
+        return comics
+
+    def _save_changes(self, plans: list[_Plan], comics: dict[str, Comic]) -> None:
+        fields = {name for plan in plans for name in plan.changed}.intersection(COMIC_FIELDS)
+        Comic.objects.bulk_update(
+            [comics[plan.record.source_id] for plan in plans],
+            sorted(fields | {"extra", "number", "source_hash", "updated_at"}),
+        )
 
     def _ensure_characters(self, codes: set[str]) -> None:
         missing = codes - self.character_ids.keys()
@@ -636,7 +718,7 @@ class ArchiveImport:
 
     def _link_characters(self, batch: list[_Plan], comics: dict) -> None:
         through = Comic.characters.through
-        managed = [plan for plan in batch if plan.record.characters is not None]
+        managed = [plan for plan in batch if plan.record.characters is not None and "characters" in plan.changed]
         if not managed:
             return
         # Only links to the characters this import manages are replaced; the author's own stay.
@@ -653,15 +735,17 @@ class ArchiveImport:
         )
 
     def _store_images(self, batch: list[_Plan], comics: dict) -> dict[int, str]:
-        """Give each comic its first image; returns line number -> reason for images refused."""
+        """Give each comic whose source image changed its first image; returns line number -> reason
+        for the files Pillow refused."""
+        todo = [plan for plan in batch if "image" in plan.changed]
         firsts = {
             image.comic_id: image
             for image in ComicImage.objects.filter(
-                comic_id__in=[p.known.id for p in batch if p.known is not None], position=0
+                comic_id__in=[p.known.id for p in todo if p.known is not None], position=0
             ).order_by("-id")
         }
-        placeholders, retargeted, stale, failed = [], [], [], {}
-        for plan in batch:
+        placeholders, retargeted, stale, refused = [], [], [], {}
+        for plan in todo:
             comic = comics[plan.record.source_id]
             current = firsts.get(comic.pk)
             if plan.image_bytes is None:
@@ -684,10 +768,15 @@ class ArchiveImport:
                 reason = f"image {plan.record.image_path.name}: {' '.join(exc.messages)}"
                 if self.strict:
                     raise ImportAborted(plan.line_number, reason) from exc  # rolls this batch back
-                failed[plan.line_number] = reason
+                if plan.record.image_required:
+                    refused[plan.line_number] = f"{reason} (no comic imported for it)"
+                    continue
+                self.counts.images_refused += 1
                 if current is None:
                     placeholders.append(ComicImage(comic=comic, position=0, source_url=plan.record.image_url))
-                    self.counts.images_missing += 1
+                    refused[plan.line_number] = f"{reason} The comic is imported with its image flagged missing."
+                else:
+                    refused[plan.line_number] = f"{reason} The comic keeps its current image."
                 continue
             self.counts.images_stored += 1
             if current is not None:
@@ -698,15 +787,7 @@ class ArchiveImport:
             ComicImage.objects.filter(pk__in=[image.pk for image in stale]).delete()
             paths = [path for image in stale for path in _stored_paths(image)]
             transaction.on_commit(lambda: _delete_files(paths))
-        if failed:
-            # No digest for these: the next run tries their images again.
-            Comic.objects.filter(
-                pk__in=[comics[p.record.source_id].pk for p in batch if p.line_number in failed]
-            ).update(source_hash="")
-            for plan in batch:
-                if plan.line_number in failed:
-                    plan.digest = ""
-        return failed
+        return refused
 
 
 def _unstorable(record: Record) -> str:

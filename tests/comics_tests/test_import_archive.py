@@ -31,6 +31,14 @@ def run_import(*args, **options) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+def run_failing_import(*args, **options) -> tuple[str, str, str]:
+    """An import with failed records: the rest is imported and counted, then the command fails."""
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("import_archive", *[str(a) for a in args], stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue(), str(failure.value)
+
+
 def xkcd_lines(count: int) -> list[str]:
     with open(XKCD, encoding="utf-8") as lines:
         return [next(lines) for _ in range(count)]
@@ -142,7 +150,8 @@ def test_imported_comics_are_published_at_midnight_on_their_date_with_their_sour
     assert Comic.objects.published().filter(series=xkcd_archive["series"]).count() == 3279
     assert (first.source_id, first.source_url, first.slug) == ("xkcd:1", "https://xkcd.com/1/", "barrel-part-1")
     assert sorted(xkcd(826).extra["extra_parts"]) == ["headerextra", "imgAttr", "post", "pre"]
-    assert xkcd(1).extra == {"source_title": "Barrel - Part 1"}
+    assert xkcd(1).extra.keys() == {"source_title", "source_digests"}
+    assert xkcd(1).extra["source_title"] == "Barrel - Part 1"
 
 
 @pytest.mark.django_db
@@ -174,6 +183,81 @@ def test_a_changed_record_is_updated_and_its_unchanged_image_is_kept(series, tmp
     comic = Comic.objects.filter(series=series).get(number=3)
     assert (comic.title, comic.slug) == ("Island (finished)", "island-finished")
     assert list(comic.images.all()) == [image]
+
+
+def change_record(source: Path, line: int, **changes) -> None:
+    lines = source.read_text(encoding="utf-8").splitlines()
+    lines[line - 1] = json.dumps({**json.loads(lines[line - 1]), **changes})
+    write_lines(source, lines)
+
+
+@pytest.mark.django_db
+def test_a_reimport_writes_only_the_fields_whose_source_changed_and_keeps_the_authors_edits(client, series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(5))
+    run_import(source, format="xkcd")
+    Comic.objects.filter(series=series, number=4).update(alt_text="My own hover text", transcript="My transcript")
+
+    change_record(source, 4, title="Landscape (finished)")
+    out, _ = run_import(source, format="xkcd")
+
+    assert out.startswith("created 0, updated 1, unchanged 4, failed 0")
+    comic = Comic.objects.get(series=series, number=4)
+    assert (comic.title, comic.slug) == ("Landscape (finished)", "landscape-finished")
+    assert (comic.alt_text, comic.transcript) == ("My own hover text", "My transcript")
+    assert client.get("/comic/4/landscape-sketch/")["Location"] == "/comic/4/landscape-finished/"
+
+    Comic.objects.filter(series=series, number=4).update(title="My own title")
+    change_record(source, 4, alt="Hover text from the source")
+    out, _ = run_import(source, format="xkcd")
+
+    assert out.startswith("created 0, updated 1, unchanged 4, failed 0")
+    comic.refresh_from_db()
+    assert (comic.title, comic.slug) == ("My own title", "landscape-finished")
+    assert comic.alt_text == "Hover text from the source"
+    assert comic.transcript == "My transcript"
+
+
+@pytest.mark.django_db
+def test_a_field_the_author_and_the_source_both_changed_takes_the_sources_new_value(series, tmp_path):
+    """The reported case: the author edited #5's title and alt text, then the source changed its title."""
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(5))
+    run_import(source, format="xkcd")
+    Comic.objects.filter(series=series, number=5).update(title="Blown up", alt_text="Prime time")
+
+    change_record(source, 5, title="Blown apart (again)")
+    run_import(source, format="xkcd")
+
+    comic = Comic.objects.get(series=series, number=5)
+    assert (comic.title, comic.alt_text) == ("Blown apart (again)", "Prime time")
+
+
+@pytest.mark.django_db
+def test_a_reimport_keeps_the_image_the_author_uploaded_while_the_sources_image_is_unchanged(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(2))
+    run_import(source, format="xkcd", images=XKCD_IMAGES)
+    comic = Comic.objects.get(series=series, number=2)
+    comic.images.all().delete()
+    mine = factories.image(comic=comic, width=123, height=45)
+
+    change_record(source, 2, alt="Changed upstream")
+    out, _ = run_import(source, format="xkcd", images=XKCD_IMAGES)
+
+    assert out.strip() == "created 0, updated 1, unchanged 1, failed 0 (images stored 0, missing 0)"
+    assert list(comic.images.all()) == [mine]
+
+
+@pytest.mark.django_db
+def test_a_reimport_keeps_the_number_the_author_gave_while_the_sources_number_is_unchanged(series, tmp_path):
+    folder = mimi_folder(tmp_path / "mimi", ["001", "002"])
+    run_import(folder, format="mimi")
+    Comic.objects.filter(series=series, source_id="mimi:002").update(number=20, alt_text="Mine")
+    change_record(folder / "comics.jsonl", 2, transcript="NEW TRANSCRIPT")
+
+    out, _ = run_import(folder, format="mimi")
+
+    assert out.startswith("created 0, updated 1, unchanged 1, failed 0")
+    boundaries = Comic.objects.get(series=series, source_id="mimi:002")
+    assert (boundaries.number, boundaries.alt_text, boundaries.transcript) == (20, "Mine", "NEW TRANSCRIPT")
 
 
 @pytest.mark.django_db
@@ -209,7 +293,7 @@ def test_a_missing_image_is_filled_in_when_a_later_run_has_the_file(series, tmp_
 
 
 @pytest.mark.django_db
-def test_a_bad_line_is_reported_with_its_number_and_the_rest_is_imported(series, tmp_path):
+def test_a_bad_line_is_reported_with_its_number_the_rest_imported_and_then_the_command_fails(series, tmp_path):
     lines = xkcd_lines(6)
     lines[2] = lines[2][:40]  # cut short: broken JSON
     record = json.loads(lines[4])
@@ -217,9 +301,10 @@ def test_a_bad_line_is_reported_with_its_number_and_the_rest_is_imported(series,
     lines[4] = json.dumps(record)
     source = write_lines(tmp_path / "comics.jsonl", lines)
 
-    out, err = run_import(source, format="xkcd")
+    out, err, failure = run_failing_import(source, format="xkcd")
 
     assert out.startswith("created 4, updated 0, unchanged 0, failed 2")
+    assert failure == "2 records failed; see the messages above"
     assert "comics.jsonl line 3: invalid JSON" in err
     assert "comics.jsonl line 5: invalid date 2006-13-1" in err
     assert sorted(Comic.objects.filter(series=series).values_list("number", flat=True)) == [1, 2, 4, 6]
@@ -234,7 +319,7 @@ def test_a_record_the_database_would_refuse_is_reported_and_the_batch_goes_on(se
     lines[1], lines[2] = json.dumps(long_title), json.dumps(surrogate)
     source = write_lines(tmp_path / "comics.jsonl", lines)
 
-    out, err = run_import(source, format="xkcd")
+    out, err, _ = run_failing_import(source, format="xkcd")
 
     assert out.startswith("created 2, updated 0, unchanged 0, failed 2")
     assert "line 2: title is longer than 500 characters (xkcd:2)" in err
@@ -283,10 +368,12 @@ def test_a_number_the_author_already_used_is_reported_not_overwritten(series, tm
     mine = factories.comic(number=2, title="My own second comic")
     source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(3))
 
-    out, err = run_import(source, format="xkcd")
+    out, err, failure = run_failing_import(source, format="xkcd")
 
     assert out.startswith("created 2, updated 0, unchanged 0, failed 1")
-    assert "comics.jsonl line 2: number 2 is already used by another comic in Main story (xkcd:2)" in err
+    assert "comics.jsonl line 2: number 2 is already used by another comic in Main story (xkcd:2); " in err
+    assert "use --series" in err
+    assert failure == "1 record failed; see the messages above"
     mine.refresh_from_db()
     assert mine.title == "My own second comic"
 
@@ -301,6 +388,65 @@ def test_imports_as_drafts_on_request_and_a_rerun_keeps_the_authors_status(serie
     run_import(source, format="xkcd")
 
     assert list(Comic.objects.published().filter(series=series).values_list("number", flat=True)) == [1]
+
+
+# --- Series ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_each_archive_goes_into_a_series_of_its_own_created_on_first_import(series, tmp_path):
+    demo = [factories.comic(number=n, title=f"Demo {n}") for n in (1, 2, 3)]
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(3))
+
+    out, _ = run_import(source, format="xkcd", series="first-strips", series_title="First strips")
+    mimi_out, _ = run_import(mimi_folder(tmp_path / "mimi", ["001", "002"]), format="mimi", series="mimi-strips")
+
+    assert out.splitlines() == [
+        "Created series 'first-strips' titled 'First strips'.",
+        "created 3, updated 0, unchanged 0, failed 0 (images stored 0, missing 3)",
+    ]
+    assert mimi_out.splitlines()[0] == "Created series 'mimi-strips' titled 'Mimi strips'."
+    assert list(Comic.objects.filter(series__slug="first-strips").values_list("number", flat=True)) == [1, 2, 3]
+    assert list(Comic.objects.filter(series__slug="mimi-strips").values_list("number", flat=True)) == [1, 2]
+    assert list(Comic.objects.filter(series=series)) == demo
+    assert not Series.objects.get(slug="mimi-strips").is_default
+
+    again, _ = run_import(source, format="xkcd", series="first-strips", series_title="Something else")
+    assert again.splitlines() == ["created 0, updated 0, unchanged 3, failed 0 (images stored 0, missing 0)"]
+    assert Series.objects.get(slug="first-strips").title == "First strips"
+
+
+@pytest.mark.django_db
+def test_a_series_slug_that_cannot_be_used_is_refused_with_the_existing_series_listed(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(1))
+    Series.objects.create(slug="side", title="Side stories")
+
+    with pytest.raises(CommandError) as failure:
+        run_import(source, format="xkcd", series="no pe")
+
+    assert str(failure.value).startswith(
+        "cannot create series 'no pe': Enter a valid “slug” consisting of letters, numbers, underscores or hyphens. "
+        "Existing series: main (Main story, the main series), "
+    )
+    assert "side (Side stories)" in str(failure.value)
+    assert not Series.objects.filter(slug="no pe").exists()
+    assert not Comic.objects.filter(series=series).exists()
+
+
+@pytest.mark.django_db
+def test_a_series_title_without_a_series_is_refused_with_the_existing_series_listed(series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(1))
+
+    with pytest.raises(CommandError, match=r"^--series-title needs --series SLUG.* Existing series: main \(Main story"):
+        run_import(source, format="xkcd", series_title="xkcd")
+    assert not Comic.objects.filter(series=series).exists()
+
+
+@pytest.mark.django_db
+def test_no_series_is_created_when_the_source_path_is_wrong(series, tmp_path):
+    with pytest.raises(CommandError, match="has no comics.jsonl"):
+        run_import(tmp_path, format="mimi", series="mimi")
+    assert not Series.objects.filter(slug="mimi").exists()
 
 
 # --- Mimi and Eunice ------------------------------------------------------------------------------------
@@ -502,7 +648,7 @@ def test_folder_import_takes_titles_dates_and_alt_from_the_csv(series, tmp_path)
         "filename,title,date,alt\n02-end.png,The End,2020-05-01,Fin.\nghost.png,Nobody,2020-01-01,\n", encoding="utf-8"
     )
 
-    out, err = run_import(folder, format="folder", csv=table)
+    out, err, _ = run_failing_import(folder, format="folder", csv=table)
 
     assert out.startswith("created 2, updated 0, unchanged 0, failed 1")
     assert "CSV line 3: no image file named 'ghost.png'" in err
@@ -531,15 +677,92 @@ def test_folder_import_numbers_after_the_last_comic_and_a_rerun_keeps_numbers(se
 
 
 @pytest.mark.django_db
-def test_folder_file_that_is_not_an_image_is_reported_and_its_comic_flagged_missing(series, tmp_path):
-    folder = image_folder(tmp_path / "site", ["1.png"])
-    (folder / "2.png").write_text("<svg></svg>")
+def test_a_folder_file_that_is_not_an_image_makes_no_comic_and_fails_once(client, series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["page1.png", "page2.png", "page4.png"])
+    (folder / "page3.png").write_text("Notes for page 3, not a picture.")
+
+    out, err, failure = run_failing_import(folder, format="folder")
+
+    assert out.strip() == "created 3, updated 0, unchanged 0, failed 1 (images stored 3, missing 0)"
+    assert err.splitlines() == [
+        "image page3.png: “page3.png” is not a PNG, JPEG, GIF or WebP image. "
+        "Export it in one of those formats and upload it again. (no comic imported for it)"
+    ]
+    assert failure == "1 record failed; see the messages above"
+    comics = Comic.objects.filter(series=series)
+    assert list(comics.values_list("title", flat=True)) == ["page1", "page2", "page4"]
+    assert not ComicImage.objects.filter(comic__series=series, file="").exists()
+    for comic in comics:
+        assert 'src=""' not in client.get(comic.get_absolute_url()).content.decode()
+        assert client.get(f"/comic/{comic.number}/info.0.json").json()["img"].endswith("/original.png")
+
+
+@pytest.mark.django_db
+def test_a_refused_folder_file_is_imported_once_it_is_replaced_by_an_image(series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["page1.png"])
+    (folder / "page2.png").write_text("not a picture")
+    run_failing_import(folder, format="folder")
+    (folder / "page2.png").write_bytes(factories.png_bytes(20, 20))
 
     out, err = run_import(folder, format="folder")
 
-    assert out.startswith("created 1, updated 0, unchanged 0, failed 1")
-    assert "image 2.png: “2.png” is not a PNG, JPEG, GIF or WebP image" in err
-    assert Comic.objects.filter(series=series).get(number=2).images.get().is_missing
+    assert out.startswith("created 1, updated 0, unchanged 1, failed 0 (images stored 1")
+    assert err == ""
+    assert not Comic.objects.get(series=series, title="page2").images.get().is_missing
+
+
+@pytest.mark.django_db
+def test_a_folder_file_that_turns_bad_fails_and_leaves_its_comic_as_it_was(series, tmp_path):
+    folder = image_folder(tmp_path / "site", ["page1.png"])
+    table = tmp_path / "titles.csv"
+    table.write_text("filename,title\npage1.png,Start\n", encoding="utf-8")
+    run_import(folder, format="folder", csv=table)
+    image = Comic.objects.get(series=series).images.get()
+    table.write_text("filename,title\npage1.png,The start\n", encoding="utf-8")
+    (folder / "page1.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+
+    out, err, _ = run_failing_import(folder, format="folder", csv=table)
+
+    assert out.startswith("created 0, updated 0, unchanged 0, failed 1")
+    assert "image page1.png: “page1.png” is not a PNG" in err
+    comic = Comic.objects.get(series=series)
+    assert comic.title == "Start" and list(comic.images.all()) == [image]
+
+
+@pytest.mark.django_db
+def test_a_corrupt_xkcd_image_still_imports_its_comic_flagged_missing_with_a_warning(client, series, tmp_path):
+    source = write_lines(tmp_path / "comics.jsonl", xkcd_lines(2))
+    images = tmp_path / "images"
+    images.mkdir()
+    shutil.copy(XKCD_IMAGES / "1.jpg", images / "1.jpg")
+    (images / "2.jpg").write_bytes((XKCD_IMAGES / "2.jpg").read_bytes()[:200])  # cut short
+
+    out, err = run_import(source, format="xkcd", images=images)
+
+    assert out.strip() == "created 2, updated 0, unchanged 0, failed 0 (images stored 1, missing 0, refused 1)"
+    (warning,) = err.splitlines()
+    assert warning.startswith("comics.jsonl line 2: warning: image 2.jpg: “2.jpg” ")  # then Pillow's reason
+    assert warning.endswith(". The comic is imported with its image flagged missing.")
+    assert Comic.objects.filter(series=series).count() == 2
+    image = Comic.objects.get(series=series, number=2).images.get()
+    assert image.is_missing and image.source_url == "https://imgs.xkcd.com/comics/tree_cropped_(1).jpg"
+    assert client.get("/comic/2/info.0.json").json()["img"] == image.source_url
+
+    again, err = run_import(source, format="xkcd", images=images)
+    assert again.startswith("created 0, updated 0, unchanged 2, failed 0") and err == ""
+
+
+@pytest.mark.django_db
+def test_a_corrupt_mimi_image_still_imports_its_strip_without_an_image_address(series, tmp_path):
+    folder = mimi_folder(tmp_path / "mimi", ["001"], images=("001",))
+    (folder / "images" / "001.png").write_text("not a picture")
+
+    out, err = run_import(folder, format="mimi")
+
+    assert out.strip() == "created 1, updated 0, unchanged 0, failed 0 (images stored 0, missing 0, refused 1)"
+    assert err.startswith("comics.jsonl line 1: warning: image 001.png: “001.png” is not a PNG")
+    image = Comic.objects.get(series=series).images.get()
+    assert image.is_missing and image.source_url == ""
 
 
 @pytest.mark.django_db
