@@ -7,15 +7,20 @@ BULK_UPLOAD_MAX_FILES files, so that one request stays within the worker timeout
 
 from __future__ import annotations
 
+import json
+from contextlib import suppress
+
 from django import forms
 from django.conf import settings
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.utils import timezone
 
 from comics.images import validate_upload
 from comics.models import Chapter, Character, Comic, ComicImage, Series
+from comics.selectors import comic_next_number, series_next_numbers
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
@@ -71,6 +76,9 @@ class ComicAdminForm(forms.ModelForm):
             "tags",
             "characters",
         )
+        help_texts = {
+            "link": "Optional address the image links to: a web address (https://…) or a page of this site (/…).",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,9 +86,35 @@ class ComicAdminForm(forms.ModelForm):
             self.fields["publish_at"].help_text = _site_time_help(
                 "Readers see the comic from this time on, once it is published."
             )
+        if self.instance.pk is None and not self.is_bound and {"series", "number"} <= self.fields.keys():
+            self._propose_series_and_number()
+
+    def _propose_series_and_number(self):
+        """A new comic: the default series (unless the address names one) and its next free number.
+
+        The number field carries every series' next number, so that picking another series in the
+        form proposes that series' number (static/js/admin_comic_number.js).
+        """
+        next_numbers = series_next_numbers()
+        if not next_numbers:
+            return
+        series = self.initial.setdefault("series", next(iter(next_numbers)))
+        with suppress(TypeError, ValueError):
+            self.initial.setdefault("number", next_numbers.get(int(series)))
+        self.fields["number"].widget.attrs["data-next-numbers"] = json.dumps(next_numbers)
+
+    def clean_link(self):
+        link = self.cleaned_data["link"]
+        if link and not is_allowed_link(link):
+            raise ValidationError(
+                "Enter a web address starting with https:// or http://, or a path on this site starting with /.",
+                code="link_scheme",
+            )
+        return link
 
     def clean(self):
         cleaned = super().clean()
+        self._check_number_is_free(cleaned.get("series"), cleaned.get("number"))
         # Only the step into "published" warns: editing an imported comic that has no transcript
         # should not nag on every save.
         becomes_published = (
@@ -100,6 +134,33 @@ class ComicAdminForm(forms.ModelForm):
                     ),
                 )
         return cleaned
+
+    def _check_number_is_free(self, series, number):
+        """Name the next free number when the chosen one is taken (say, after switching series)."""
+        if series is None or number is None:
+            return
+        taken = Comic.objects.filter(series=series, number=number).exclude(pk=self.instance.pk)
+        if taken.exists():
+            self.add_error(
+                "number",
+                ValidationError(
+                    "Number %(number)d is taken in “%(series)s”; the next free is %(next)d.",
+                    code="number_taken",
+                    params={"number": number, "series": series, "next": comic_next_number(series=series)},
+                ),
+            )
+
+
+def is_allowed_link(value: str) -> bool:
+    """An http(s) address with a host, or a path on this site ("/about"); nothing a browser could run."""
+    if value.startswith("/"):
+        # "//host" and "/\host" lead browsers to another host; spaces and control characters have no place.
+        return not value.startswith(("//", "/\\")) and not any(c.isspace() or ord(c) < 32 for c in value)
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def comic_missing_text(*, alt_text: str, transcript: str) -> list[str]:
@@ -263,7 +324,7 @@ class BulkUploadForm(forms.Form):
             "(page2 before page10), after the series' last number. Upload more in further batches: "
             "the numbering continues."
         )
-        self.fields["series"].initial = Series.objects.filter(is_default=True).first()
+        self.fields["series"].initial = Series.objects.first()  # the default series comes first
         self.fields["start"].help_text = _site_time_help(
             "Optional: schedule the comics. The first appears on the first chosen day from this date, "
             "at this time, and each next one on the next chosen day."

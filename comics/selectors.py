@@ -54,6 +54,11 @@ def comic_next_number(*, series: Series | int) -> int:
     return (last or 0) + 1
 
 
+def series_next_numbers() -> dict[int, int]:
+    """Each series' next free number (see `comic_next_number`) by series id, the default series first."""
+    return {s.pk: (s.last or 0) + 1 for s in Series.objects.annotate(last=Max("comics__number"))}
+
+
 def _for_page(queryset: QuerySet[Comic]) -> QuerySet[Comic]:
     return queryset.select_related("series", "chapter__series").prefetch_related(_images(), "tags", "characters")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -87,6 +88,111 @@ def test_a_new_comic_saved_as_published_without_alt_text_is_warned_about(series)
 
     assert not form.is_valid()
     assert "This comic has no alt text." in form.errors["publish_anyway"][0]
+
+
+# --- A new comic's series and number, the link -----------------------------------------------------
+
+
+def side_series() -> Series:
+    return Series.objects.create(title="Side stories", slug="side")
+
+
+def test_a_new_comic_form_proposes_the_default_series_and_its_next_free_number(series):
+    side = side_series()
+    factories.comic(number=7)
+    factories.draft_comic(number=12)  # drafts take numbers too
+    factories.comic(number=3, series=side)
+
+    form = ComicAdminForm()
+
+    assert form["series"].value() == series.pk
+    assert form["number"].value() == 13
+    assert json.loads(form.fields["number"].widget.attrs["data-next-numbers"]) == {str(series.pk): 13, str(side.pk): 4}
+
+
+def test_a_new_comic_form_proposes_the_only_series_even_when_none_is_the_default(series):
+    Series.objects.update(is_default=False)
+
+    form = ComicAdminForm()
+
+    assert form["series"].value() == series.pk
+    assert form["number"].value() == 1
+
+
+def test_a_new_comic_form_proposes_the_next_number_of_the_series_it_was_opened_for(series):
+    side = side_series()
+    factories.comic(number=5, series=side)
+
+    form = ComicAdminForm(initial={"series": str(side.pk)})
+
+    assert form["number"].value() == 6
+
+
+def test_an_existing_comic_keeps_its_own_series_and_number(series):
+    comic = factories.comic(number=2)
+    factories.comic(number=9)
+
+    form = ComicAdminForm(instance=comic)
+
+    assert form["number"].value() == 2
+    assert "data-next-numbers" not in form.fields["number"].widget.attrs
+
+
+def test_a_number_taken_in_the_chosen_series_is_refused_naming_the_next_free_one(series):
+    side = side_series()
+    factories.comic(number=1, series=side)
+    factories.comic(number=2, series=side)
+    factories.comic(number=31)
+    data = {"series": side.pk, "number": 2, "title": "Switched", "slug": "switched", "status": "draft"}
+
+    form = ComicAdminForm({**data, "publish_at": "2026-01-01 10:00"})
+
+    assert not form.is_valid()
+    assert form.errors["number"] == ["Number 2 is taken in “Side stories”; the next free is 3."]
+
+
+def test_a_comic_keeps_its_own_number_when_saved_again():
+    comic = factories.comic(number=4, alt_text="hover", transcript="words")
+
+    assert ComicAdminForm(comic_data(comic, title="Renamed"), instance=comic).is_valid()
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "javascript:alert(1)",
+        " JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "ftp://example.com/strip.png",
+        "mailto:author@example.com",
+        "//evil.example/page",
+        "/\\evil.example/page",
+        "/a path with spaces",
+        "example.com/shop",
+        "https://",
+    ],
+)
+def test_a_link_that_is_not_a_web_address_or_a_site_path_is_refused(link):
+    comic = factories.comic(alt_text="hover", transcript="words")
+
+    form = ComicAdminForm(comic_data(comic, link=link), instance=comic)
+
+    assert not form.is_valid()
+    assert form.errors["link"] == [
+        "Enter a web address starting with https:// or http://, or a path on this site starting with /."
+    ]
+
+
+@pytest.mark.parametrize("link", ["https://example.com/shop?item=3#top", "http://example.com", "/about/", ""])
+def test_a_web_address_a_site_path_or_no_link_is_accepted(link):
+    comic = factories.comic(alt_text="hover", transcript="words")
+
+    form = ComicAdminForm(comic_data(comic, link=link), instance=comic)
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["link"] == link
 
 
 # --- Times in the site's time zone -----------------------------------------------------------------
