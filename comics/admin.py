@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Count, Exists, OuterRef, Prefetch
@@ -128,6 +129,9 @@ class ComicAdmin(admin.ModelAdmin):
         ("Text", {"fields": ("alt_text", "description", "transcript", "note", "link")}),
         ("Chapter, tags and characters", {"fields": ("chapter", "tags", "characters")}),
     ]
+
+    class Media:
+        js = ["js/admin_comic_number.js"]
 
     def get_queryset(self, request):
         images = ComicImage.objects.order_by("position", "id")
@@ -277,7 +281,7 @@ class ComicAdmin(admin.ModelAdmin):
                 start=data["start"],
                 weekdays=data["weekdays"],
             )
-            refused = "; ".join(f"{name}: {reason}" for name, reason in result.failed)
+            refused = format_html_join("", "<li>{} — {}</li>", result.failed)
             if result.created:
                 first, last = result.created[0], result.created[-1]
                 # The last date too: the next batch's schedule can start after it.
@@ -292,10 +296,17 @@ class ComicAdmin(admin.ModelAdmin):
                     f"Created {len(result.created)} comic(s), #{first.number}–#{last.number} ({state}).",
                     messages.SUCCESS,
                 )
-                if refused:
-                    self.message_user(request, f"Not uploaded — {refused}", messages.ERROR)
+                if result.failed:
+                    self.message_user(
+                        request,
+                        format_html(
+                            '{} file(s) not uploaded:<ul class="taleas-refused">{}</ul>', len(result.failed), refused
+                        ),
+                        messages.ERROR,
+                    )
                 return redirect("admin:comics_comic_changelist")
-            form.add_error("files", f"No comic was created. {refused}")
+            # One error a line: the form's error list shows each refused file on its own.
+            form.add_error("files", ["No comic was created.", *(f"{name} — {why}" for name, why in result.failed)])
         adminform = helpers.AdminForm(
             form, [(None, {"fields": ["files", "series", "chapter", "start", "weekdays", "schedule_anyway"]})], {}
         )
@@ -344,6 +355,14 @@ class ChapterAdmin(admin.ModelAdmin):
             ],
         )
 
+    @staticmethod
+    def _place(chapter) -> tuple[int, int]:
+        """Where `chapter` stands in its series' order (1-based), and how many chapters there are."""
+        order = list(
+            Chapter.objects.filter(series_id=chapter.series_id).order_by("position", "id").values_list("pk", flat=True)
+        )
+        return order.index(chapter.pk) + 1, len(order)
+
     def get_urls(self):
         view = self.admin_site.admin_view(require_POST(self.move_view))
         return [path("<int:pk>/move/<str:direction>/", view, name="comics_chapter_move"), *super().get_urls()]
@@ -352,7 +371,16 @@ class ChapterAdmin(admin.ModelAdmin):
         chapter = get_object_or_404(Chapter, pk=pk)
         if not self.has_change_permission(request, chapter) or direction not in {"up", "down"}:
             raise PermissionDenied
+        before = self._place(chapter)
         services.chapter_move(chapter=chapter, offset=-1 if direction == "up" else 1)
+        place, count = self._place(chapter)
+        if (place, count) == before:
+            edge = "first" if direction == "up" else "last"
+            self.message_user(request, f"“{chapter}” is already {edge} of {count}.", messages.WARNING)
+        else:
+            self.message_user(
+                request, f"Moved “{chapter}” {direction}: now {ordinal(place)} of {count}.", messages.SUCCESS
+            )
         # Back to the list as it was (its filters are in the address the button was pressed on).
         back = request.headers.get("referer", "")
         if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

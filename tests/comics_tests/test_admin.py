@@ -347,6 +347,54 @@ def test_editing_an_already_published_comic_without_transcript_needs_no_confirma
     assert comic.title == "Imported, retitled"
 
 
+def test_add_form_preselects_the_default_series_and_proposes_its_next_free_number(staff_client, series):
+    Series.objects.create(title="Side stories", slug="side")
+    factories.comic(number=30)
+
+    html = staff_client.get(reverse("admin:comics_comic_add")).content.decode()
+
+    assert f'<option value="{series.pk}" selected>Main story</option>' in html
+    assert '<input type="number" name="number" value="31"' in html
+    assert "js/admin_comic_number.js" in html
+    assert '"id": "#id_slug", "name": "slug", "dependency_ids": ["#id_title"]' in html.replace("&quot;", '"')
+
+
+def test_add_form_saves_a_new_comic_on_the_first_try_with_what_it_proposes(staff_client, series):
+    factories.comic(number=30)
+    data = comic_form_data(factories.comic(number=1), title="Rain", slug="rain", status="draft")
+
+    response = staff_client.post(reverse("admin:comics_comic_add"), {**data, "number": "31"})
+
+    assert response.status_code == 302
+    assert Comic.objects.get(title="Rain").number == 31
+
+
+def test_add_form_names_the_next_free_number_when_the_number_is_taken_in_the_chosen_series(staff_client, series):
+    side = Series.objects.create(title="Side stories", slug="side")
+    for number in (1, 2, 3):
+        factories.comic(number=number, series=side)
+    data = comic_form_data(factories.comic(number=1), series=side.pk, number="3", title="Guest", slug="guest")
+
+    response = staff_client.post(reverse("admin:comics_comic_add"), data)
+
+    assert response.status_code == 200
+    assert "Number 3 is taken in “Side stories”; the next free is 4." in response.content.decode()
+    assert not Comic.objects.filter(title="Guest").exists()
+
+
+def test_change_form_refuses_a_javascript_link(staff_client):
+    comic = factories.comic(alt_text="hover", transcript="words", link="https://example.com/shop")
+
+    response = staff_client.post(change_url(comic), comic_form_data(comic, link="javascript:alert(1)"))
+
+    assert response.status_code == 200
+    assert "Enter a web address starting with https:// or http://, or a path on this site starting with /." in (
+        response.content.decode()
+    )
+    comic.refresh_from_db()
+    assert comic.link == "https://example.com/shop"
+
+
 def test_change_form_refuses_a_local_time_in_the_daylight_saving_gap(staff_client, settings):
     settings.TIME_ZONE = "Europe/Paris"
     comic = factories.draft_comic(alt_text="a", transcript="t")
@@ -570,20 +618,35 @@ def test_bulk_upload_keeps_the_good_files_and_names_the_bad_ones(staff_client, s
 
     html = response.content.decode()
     assert "Created 2 comic(s), #1–#2 (drafts)." in html
-    assert "Not uploaded — a2.svg: “a2.svg” is not a PNG, JPEG, GIF or WebP image." in html
-    assert "a3.png: “a3.png” is not a PNG" in html
+    assert '2 file(s) not uploaded:<ul class="taleas-refused">' in html
+    assert "<li>a2.svg — “a2.svg” is not a PNG, JPEG, GIF or WebP image." in html
+    assert "<li>a3.png — “a3.png” is not a PNG" in html
     assert [c.title for c in Comic.objects.order_by("number")] == ["a1", "a4"]
 
 
 def test_bulk_upload_of_only_bad_files_is_a_form_error(staff_client, series):
-    files = [SimpleUploadedFile("evil.svg", SVG, content_type="image/svg+xml")]
+    files = [
+        SimpleUploadedFile("evil.svg", SVG, content_type="image/svg+xml"),
+        SimpleUploadedFile("fake.png", b"plain text"),
+    ]
 
     response = staff_client.post(reverse(BULK_UPLOAD), {"files": files, "series": series.pk})
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "No comic was created. evil.svg: “evil.svg” is not a PNG, JPEG, GIF or WebP image." in html
+    assert '<ul class="errorlist" id="id_files_error"><li>No comic was created.</li>' in html
+    assert "<li>evil.svg — “evil.svg” is not a PNG, JPEG, GIF or WebP image." in html
+    assert "<li>fake.png — “fake.png” is not a PNG, JPEG, GIF or WebP image." in html
     assert not Comic.objects.exists()
+
+
+def test_bulk_upload_lists_a_refused_file_name_as_text(staff_client, series):
+    files = [png_upload("ok.png"), SimpleUploadedFile("<i>x<i>.svg", SVG, content_type="image/svg+xml")]
+
+    html = staff_client.post(reverse(BULK_UPLOAD), {"files": files, "series": series.pk}, follow=True).content.decode()
+
+    assert "<li>&lt;i&gt;x&lt;i&gt;.svg — " in html
+    assert "<i>x<i>" not in html
 
 
 def test_bulk_upload_page_takes_many_files(staff_client):
@@ -613,6 +676,31 @@ def test_chapter_moves_up_and_down(staff_client):
     )
     assert chapter_titles() == ["Three", "One", "Two"]
     assert response.url == "http://testserver/admin/comics/chapter/?q=e"
+
+
+def messages_after(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_moving_a_chapter_says_where_it_now_stands(staff_client):
+    factories.chapter(title="Dawn"), factories.chapter(title="Noon")
+    rain = factories.chapter(title="Rain")
+
+    response = staff_client.post(reverse("admin:comics_chapter_move", args=[rain.pk, "up"]), follow=True)
+
+    assert '<li class="success">Moved “Rain” up: now 2nd of 3.</li>' in response.content.decode()
+    down = staff_client.post(reverse("admin:comics_chapter_move", args=[rain.pk, "down"]))
+    assert messages_after(down) == ["Moved “Rain” down: now 3rd of 3."]
+
+
+def test_moving_the_first_chapter_up_says_it_is_already_first(staff_client):
+    dawn = factories.chapter(title="Dawn")
+    factories.chapter(title="Noon")
+
+    response = staff_client.post(reverse("admin:comics_chapter_move", args=[dawn.pk, "up"]))
+
+    assert messages_after(response) == ["“Dawn” is already first of 2."]
+    assert chapter_titles() == ["Dawn", "Noon"]
 
 
 def test_chapter_list_shows_move_buttons_and_comic_counts(staff_client):
