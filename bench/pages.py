@@ -112,8 +112,9 @@ def run_wrk(path: str, *, duration: int, connections: int, script: str | None = 
     if "Non-2xx" in out:
         sys.exit(f"{path} answered errors under load:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    # The "Latency Distribution" lines; "75.50%" elsewhere in wrk's output must not match.
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1)
     return rps, p50, p99
 
 
