@@ -56,7 +56,7 @@ from django.utils.text import capfirst, slugify
 
 from comics import links
 from comics.models import Character, Comic, ComicImage, Series
-from comics.services import comic_image_add
+from comics.services import comic_image_add, natural_key
 from comics.signals import content_changed
 
 IMAGE_SUFFIXES = links.IMAGE_SUFFIXES
@@ -340,11 +340,6 @@ def parse_mimi(folder: Path, *, tz: str | None = None) -> Iterator[Parsed]:
 
 
 # --- A folder of images ------------------------------------------------------------------------------
-
-
-def natural_key(name: str) -> list:
-    """Sort key that orders page2 before page10."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part.lower()) for part in re.split(r"(\d+)", name)]
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict]]:
