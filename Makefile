@@ -29,12 +29,15 @@ system-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libmariadb-dev pkg-config >/dev/null; \
 	fi
 
+# Served as readers will see it (DEBUG off: real 404 pages, hashed static files); DJANGO_DEBUG=1
+# make run shows Django's debug pages instead.
 run: install
 	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input -v0
 	$(PY) manage.py load_demo --if-empty
 	$(PY) manage.py ensure_admin --url http://$(HOST):$(PORT)/admin/
 	@echo "Serving http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(VENV)/bin/daphne -b $(HOST) -p $(PORT) taleas.asgi:application
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) taleas.asgi:application
 
 # The whole suite, once on the embedded default (SQLite, local memory) and once on MariaDB + Redis.
 test: test-sqlite test-mariadb
