@@ -11,7 +11,7 @@ from uuid import uuid4
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
@@ -35,19 +35,24 @@ def content_state() -> str:
 
 def content_state_and_get(key: str | None) -> tuple[str, Any]:
     """The content state, and the cached value at `key`, in one cache round trip."""
-    version, upcoming, value = _read_state(key)
+    version, upcoming, value, _ = _read_state(key)
     return f"{version}:{upcoming.isoformat() if upcoming else 'none'}", value
 
 
 def content_version_and_schedule() -> tuple[str, datetime | None]:
     """The content version and the publish time of the next scheduled comic (None if none)."""
-    return _read_state(None)[:2]
+    version, upcoming, _, _ = _read_state(None)
+    return version, upcoming
 
 
-def _read_state(key: str | None) -> tuple[str, datetime | None, Any]:
+def series_menu() -> list[tuple[str, str, bool]]:
+    """(slug, title, is_default) of every series with a published comic, in menu order: kept with
+    the content state, so it costs no query of its own."""
+    return _read_state(None)[3]
+
+
+def _read_state(key: str | None) -> tuple[str, datetime | None, Any, list]:
     """One cache round trip; one query per version and per scheduled comic coming out."""
-    from comics.models import Comic
-
     stored = cache.get_many([VERSION_KEY, NEXT_PUBLISH_KEY, *([key] if key else [])])
     version, schedule = stored.get(VERSION_KEY), stored.get(NEXT_PUBLISH_KEY)
     if version is None:
@@ -56,9 +61,27 @@ def _read_state(key: str | None) -> tuple[str, datetime | None, Any]:
     now = timezone.now()
     # The schedule is trusted only for the version it was computed under and until it comes due.
     if schedule is None or schedule[0] != version or (schedule[1] is not None and now >= schedule[1]):
-        schedule = (version, Comic.objects.scheduled(now=now).aggregate(at=Min("publish_at"))["at"])
+        schedule = (version, *_schedule_and_menu(now))
         cache.set(NEXT_PUBLISH_KEY, schedule, timeout=None)
-    return version, schedule[1], stored.get(key)
+    return version, schedule[1], stored.get(key), schedule[2]
+
+
+def _schedule_and_menu(now: datetime) -> tuple[datetime | None, list]:
+    """The next scheduled publish time over all series, and the series readers can see, in one
+    query over the series."""
+    from comics.models import Comic, Series
+
+    rows = Series.objects.annotate(
+        upcoming=Subquery(
+            Comic.objects.scheduled(now=now)
+            .filter(series=OuterRef("pk"))
+            .order_by("publish_at")
+            .values("publish_at")[:1]
+        ),
+        visible=Exists(Comic.objects.published(now=now).filter(series=OuterRef("pk"))),
+    ).values_list("slug", "title", "is_default", "upcoming", "visible")
+    upcoming = min((row[3] for row in rows if row[3] is not None), default=None)
+    return upcoming, [row[:3] for row in rows if row[4]]
 
 
 def content_changed(**kwargs) -> None:

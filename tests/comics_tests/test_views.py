@@ -402,7 +402,8 @@ def test_another_series_has_its_own_numbering_navigation_and_home(client, series
     )
     assert "Side two" in html(client.get("/s/side/"))
     assert client.get("/s/side/comic/2/")["Location"] == "/s/side/comic/2/side-two/"
-    assert html(client.get("/comic/2/main-two/")).count("Side") == 0
+    main = html(client.get("/comic/2/main-two/"))  # links only to its own series' comics
+    assert "/s/side/comic/" not in main and "Side one" not in main and "Side two" not in main
     assert client.get("/s/side/random/")["Location"].startswith("/s/side/comic/")
 
 
@@ -712,3 +713,24 @@ def test_year_page_runs_a_constant_number_of_queries(client, archive_sizes):
     year = timezone.localtime(Comic.objects.get(number=3).publish_at).year
     count = _same_count_small_and_large(client, archive_sizes, f"/archive/{year}/")
     assert count <= 5
+
+
+def test_every_page_lists_the_series_readers_can_visit(client, series):
+    from comics.models import Series
+
+    factories.comic(number=1, title="Main strip")
+    side = Series.objects.create(title="Guest week", slug="guests")
+    factories.comic(number=1, series=side, title="Guest strip")
+    hidden = Series.objects.create(title="Not yet", slug="not-yet")
+    factories.draft_comic(number=1, series=hidden)
+    body = client.get("/comic/1/main-strip/").content.decode()
+    assert '<nav class="series-nav" aria-label="Series">' in body
+    assert '<a href="/s/guests/">Guest week</a>' in body
+    assert "Not yet" not in body
+    guest_page = client.get("/s/guests/comic/1/guest-strip/").content.decode()
+    assert '<a href="/s/guests/" aria-current="page">Guest week</a>' in guest_page
+
+
+def test_a_single_series_site_shows_no_series_list(client, series):
+    factories.comic(number=1, title="Main strip")
+    assert "series-nav" not in client.get("/comic/1/main-strip/").content.decode()
