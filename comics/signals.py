@@ -1,8 +1,10 @@
-"""Cache invalidation, and nothing else: any change to what readers see bumps a content version.
+"""Cache invalidation: any change to what readers see bumps a content version.
 
-Caches of reader-facing data (the published order each worker keeps in memory) are keyed by
-this version. Bulk writes that send no signals (the importer's bulk_create/bulk_update, chapter
-reordering) call `content_changed()` themselves.
+The *content state* is that version plus the publish time of the next scheduled comic: every
+cache of reader-facing data is valid for one state (whole pages in comics/decorators.py, the
+published order each worker keeps in comics/selectors.py). The state is computed once per change,
+with the list of series readers can see, and shared through the cache. Bulk writes that send no
+signals (the importer's bulk_create/bulk_update, chapter reordering) call `content_changed()`.
 """
 
 from datetime import datetime
