@@ -20,7 +20,9 @@ from django.utils import timezone
 VERSION_KEY = "comics:content-version"
 
 
-NEXT_PUBLISH_KEY = "comics:next-publish"
+# (version, next publish time, series menu); the key names its layout, so a value written by an
+# older release is never read as this one.
+NEXT_PUBLISH_KEY = "comics:next-publish:v2"
 
 
 def content_version() -> str:
@@ -62,7 +64,12 @@ def _read_state(key: str | None) -> tuple[str, datetime | None, Any, list]:
         version = cache.get(VERSION_KEY)
     now = timezone.now()
     # The schedule is trusted only for the version it was computed under and until it comes due.
-    if schedule is None or schedule[0] != version or (schedule[1] is not None and now >= schedule[1]):
+    if (
+        not isinstance(schedule, tuple)
+        or len(schedule) != 3
+        or schedule[0] != version
+        or (schedule[1] is not None and now >= schedule[1])
+    ):
         schedule = (version, *_schedule_and_menu(now))
         cache.set(NEXT_PUBLISH_KEY, schedule, timeout=None)
     return version, schedule[1], stored.get(key), schedule[2]

@@ -101,3 +101,14 @@ def test_query_parameters_a_page_reads_are_cached_apart(client, series):
     older = client.get("/?before=4")
     assert older["X-Page-Cache"] == "miss"
     assert "/comic/3/" in older.content.decode()
+
+
+def test_a_cache_value_of_another_layout_is_recomputed_not_a_500(client, series):
+    """A value left in Redis by an older release (or evicted half-way) never breaks a page."""
+    from django.core.cache import cache
+
+    factories.comic(number=1, title="Gerald")
+    cache.set(signals.NEXT_PUBLISH_KEY, ("old", None), timeout=None)
+    assert client.get("/comic/1/gerald/").status_code == 200
+    cache.set(signals.NEXT_PUBLISH_KEY, "garbage", timeout=None)
+    assert client.get("/").status_code == 200
