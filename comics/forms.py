@@ -18,7 +18,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.utils import timezone
 
-from comics.images import validate_upload
 from comics.models import Chapter, Character, Comic, ComicImage, Series
 from comics.selectors import comic_next_number, series_next_numbers
 
@@ -27,6 +26,14 @@ WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat
 
 def _site_time_help(text: str) -> str:
     return f"{text} In the site's time zone ({settings.TIME_ZONE})."
+
+
+def validate_upload(value):
+    """comics.images.validate_upload, with Pillow loaded only when an upload is checked (reader
+    workers never load it)."""
+    from comics import images
+
+    return images.validate_upload(value)
 
 
 def _validated_upload(value):
