@@ -409,7 +409,10 @@ def test_another_series_has_its_own_numbering_navigation_and_home(client, series
 
 def test_the_default_series_has_no_prefixed_addresses(client, series):
     factories.comic(number=1)
-    assert client.get(f"/s/{series.slug}/comic/1/comic-1/").status_code == 404
+    response = client.get(f"/s/{series.slug}/comic/1/comic-1/?utm=x")
+    assert response.status_code == 301
+    assert response["Location"] == "/comic/1/comic-1/?utm=x"
+    assert client.get(f"/s/{series.slug}/")["Location"] == "/"
     assert client.get("/s/no-such-series/").status_code == 404
     assert client.get("/s/no-such-series/archive/").status_code == 404
 
